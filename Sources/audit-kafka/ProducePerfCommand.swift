@@ -55,9 +55,24 @@ struct ProducePerfCommand: AsyncParsableCommand {
         guard let payloadFile else {
             return (0..<count).map { SmokeRecord.value(index: $0, size: size) }
         }
-        guard let data = FileManager.default.contents(atPath: payloadFile) else {
+        guard let handle = FileHandle(forReadingAtPath: payloadFile) else {
             throw ValidationError("cannot read --payload-file \(payloadFile)")
         }
-        return data.split(separator: UInt8(ascii: "\n")).map { ByteBuffer(bytes: $0) }
+        defer { try? handle.close() }
+        // One read into one buffer; records are slices of it, so the bytes are not copied again.
+        var file = ByteBuffer()
+        while let chunk = try handle.read(upToCount: 8 << 20), !chunk.isEmpty {
+            file.writeBytes(chunk)
+        }
+        let newlines = file.withUnsafeReadableBytes { bytes in
+            bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") }
+        }
+        var values: [ByteBuffer] = []
+        var start = 0
+        for end in newlines + [file.readableBytes] {
+            if end > start { values.append(file.getSlice(at: start, length: end - start)!) }
+            start = end + 1
+        }
+        return values
     }
 }

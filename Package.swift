@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "AuditEnvelope", targets: ["AuditEnvelope"]),
         .executable(name: "audit-kafka", targets: ["audit-kafka"]),
     ],
     dependencies: [
@@ -27,6 +28,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .target(
+            name: "AuditEnvelope",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "audit-kafka",
             dependencies: [
@@ -39,6 +46,13 @@ let package = Package(
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka"]
+        ),
+        .testTarget(
+            name: "AuditEnvelopeTests",
+            dependencies: [
+                "AuditEnvelope",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "KafkaIntegrationTests",

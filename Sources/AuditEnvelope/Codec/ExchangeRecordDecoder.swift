@@ -1,0 +1,99 @@
+import Foundation
+import NIOCore
+
+/// Reads the JSON `data` of an exchange event back into an ``ExchangeRecord``; body bytes come
+/// back exactly as they were captured.
+public enum ExchangeRecordDecoder {
+    /// Decodes `data`.
+    /// - Throws: ``EnvelopeError`` naming the first missing or malformed field.
+    public static func decode(_ data: ByteBuffer) throws(EnvelopeError) -> ExchangeRecord {
+        try data.withUnsafeReadableBytes { bytes throws(EnvelopeError) in
+            let reader = JSONReader(bytes)
+            let root: Range<Int>
+            do throws(JSONScanError) { root = try reader.rootValue() } catch { throw EnvelopeError(error, in: "data") }
+            return try decode(JSONObjectFields(reader: reader, range: root, path: "data"))
+        }
+    }
+
+    static func decode(_ fields: JSONObjectFields) throws(EnvelopeError) -> ExchangeRecord {
+        let outcomeName = try fields.string("outcome")
+        guard let outcome = ExchangeOutcome(name: outcomeName) else {
+            throw EnvelopeError(.invalidField, "data.outcome: unknown outcome '\(outcomeName)'")
+        }
+        return ExchangeRecord(
+            exchangeID: try fields.string("exchangeId"),
+            requestID: try fields.string("requestId"),
+            route: try fields.string("route"),
+            method: try fields.string("method"),
+            target: try fields.string("target"),
+            status: try fields.optionalInteger("status"),
+            outcome: outcome,
+            outcomeDetail: try fields.optionalString("outcomeDetail"),
+            clientAddress: try fields.optionalString("clientAddress"),
+            traceparent: try fields.optionalString("traceparent"),
+            timings: try timings(fields.object("timings")),
+            request: try message(fields.object("request")),
+            response: try message(fields.object("response")),
+            redactions: try fields.array("redactions").map { range throws(EnvelopeError) in
+                do throws(JSONScanError) { return try fields.reader.string(at: range) } catch { throw EnvelopeError(.invalidField, "data.redactions: \(error.reason)") }
+            }
+        )
+    }
+
+    private static func timings(_ fields: JSONObjectFields) throws(EnvelopeError) -> ExchangeTimings {
+        func time(_ key: String) throws(EnvelopeError) -> Int64? {
+            guard let text = try fields.optionalString(key) else { return nil }
+            guard let value = RFC3339.parse(text) else { throw EnvelopeError(.invalidField, "\(fields.path).\(key): not an RFC 3339 time") }
+            return value
+        }
+        guard let start = try time("start") else { throw EnvelopeError(.missingField, "\(fields.path).start is missing") }
+        guard let end = try time("end") else { throw EnvelopeError(.missingField, "\(fields.path).end is missing") }
+        return ExchangeTimings(start: start, firstResponseByte: try time("firstResponseByte"), end: end)
+    }
+
+    private static func message(_ fields: JSONObjectFields) throws(EnvelopeError) -> HTTPMessageRecord {
+        let reader = fields.reader
+        var headers: [HeaderField] = []
+        for pair in try fields.array("headers") {
+            do throws(JSONScanError) {
+                let parts = try reader.elements(of: pair)
+                guard parts.count == 2 else { throw JSONScanError(offset: pair.lowerBound, reason: "a header is a [name, value] pair") }
+                headers.append(HeaderField(name: try reader.string(at: parts[0]), value: try reader.string(at: parts[1])))
+            } catch {
+                throw EnvelopeError(.invalidField, "\(fields.path).headers: \(error.reason)")
+            }
+        }
+        return HTTPMessageRecord(headers: headers, body: try body(fields.object("body")))
+    }
+
+    private static func body(_ fields: JSONObjectFields) throws(EnvelopeError) -> BodyRecord {
+        let encodingName = try fields.string("encoding")
+        guard let encoding = BodyEncoding(name: encodingName) else {
+            throw EnvelopeError(.invalidField, "\(fields.path).encoding: unknown encoding '\(encodingName)'")
+        }
+        let dataMember = try fields.member("data")
+        let data: ByteBuffer
+        switch encoding {
+        case .json:
+            data = ByteBuffer(bytes: fields.reader.bytes(in: dataMember.raw))
+        case .text:
+            data = ByteBuffer(string: try fields.string("data"))
+        default:
+            guard let decoded = Data(base64Encoded: try fields.string("data")) else {
+                throw EnvelopeError(.invalidField, "\(fields.path).data: invalid base64")
+            }
+            data = ByteBuffer(bytes: decoded)
+        }
+        return BodyRecord(
+            size: try fields.integer("size"),
+            captured: try fields.integer("captured"),
+            truncated: try fields.bool("truncated"),
+            sha256: try fields.string("sha256"),
+            contentType: try fields.optionalString("contentType"),
+            contentEncoding: try fields.optionalString("contentEncoding"),
+            encoding: encoding,
+            data: data,
+            jsonError: try fields.optionalString("jsonError")
+        )
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import NIOCore
+
+/// Writes an ``ExchangeRecord`` as the JSON `data` of an exchange event.
+///
+/// Bodies with encoding `json` are copied in verbatim, so their exact bytes can be read back.
+public enum ExchangeRecordEncoder {
+    /// The JSON bytes of `record`.
+    public static func encode(_ record: ExchangeRecord) -> ByteBuffer {
+        let bodies = record.request.body.data.readableBytes + record.response.body.data.readableBytes
+        var out = ByteBuffer()
+        out.reserveCapacity(bodies * 4 / 3 + 4096)
+        out.writeStaticString("{")
+        out.writeJSONKey("specVersion"); out.writeStaticString("1,")
+        out.writeJSONKey("exchangeId"); out.writeJSONString(record.exchangeID); out.writeStaticString(",")
+        out.writeJSONKey("requestId"); out.writeJSONString(record.requestID); out.writeStaticString(",")
+        out.writeJSONKey("route"); out.writeJSONString(record.route); out.writeStaticString(",")
+        out.writeJSONKey("method"); out.writeJSONString(record.method); out.writeStaticString(",")
+        out.writeJSONKey("target"); out.writeJSONString(record.target); out.writeStaticString(",")
+        out.writeJSONKey("status"); writeOptional(record.status, to: &out); out.writeStaticString(",")
+        out.writeJSONKey("outcome"); out.writeJSONString(record.outcome.name); out.writeStaticString(",")
+        out.writeJSONKey("outcomeDetail"); writeOptional(record.outcomeDetail, to: &out); out.writeStaticString(",")
+        out.writeJSONKey("clientAddress"); writeOptional(record.clientAddress, to: &out); out.writeStaticString(",")
+        out.writeJSONKey("traceparent"); writeOptional(record.traceparent, to: &out); out.writeStaticString(",")
+        out.writeJSONKey("timings"); write(record.timings, to: &out); out.writeStaticString(",")
+        out.writeJSONKey("request"); write(record.request, to: &out); out.writeStaticString(",")
+        out.writeJSONKey("response"); write(record.response, to: &out); out.writeStaticString(",")
+        out.writeJSONKey("redactions")
+        out.writeStaticString("[")
+        for (index, redaction) in record.redactions.enumerated() {
+            if index > 0 { out.writeStaticString(",") }
+            out.writeJSONString(redaction)
+        }
+        out.writeStaticString("]}")
+        return out
+    }
+
+    private static func write(_ timings: ExchangeTimings, to out: inout ByteBuffer) {
+        out.writeStaticString("{")
+        out.writeJSONKey("start"); out.writeJSONString(RFC3339.format(microseconds: timings.start)); out.writeStaticString(",")
+        out.writeJSONKey("firstResponseByte")
+        writeOptional(timings.firstResponseByte.map { RFC3339.format(microseconds: $0) }, to: &out)
+        out.writeStaticString(",")
+        out.writeJSONKey("end"); out.writeJSONString(RFC3339.format(microseconds: timings.end)); out.writeStaticString(",")
+        out.writeJSONKey("firstResponseByteMicros"); writeOptional(timings.firstResponseByte.map { Int($0 - timings.start) }, to: &out)
+        out.writeStaticString(",")
+        out.writeJSONKey("durationMicros"); out.writeString(String(timings.end - timings.start))
+        out.writeStaticString("}")
+    }
+
+    private static func write(_ message: HTTPMessageRecord, to out: inout ByteBuffer) {
+        out.writeStaticString("{")
+        out.writeJSONKey("headers")
+        out.writeStaticString("[")
+        for (index, field) in message.headers.enumerated() {
+            if index > 0 { out.writeStaticString(",") }
+            out.writeStaticString("[")
+            out.writeJSONString(field.name)
+            out.writeStaticString(",")
+            out.writeJSONString(field.value)
+            out.writeStaticString("]")
+        }
+        out.writeStaticString("],")
+        out.writeJSONKey("body")
+        write(message.body, to: &out)
+        out.writeStaticString("}")
+    }
+
+    private static func write(_ body: BodyRecord, to out: inout ByteBuffer) {
+        out.writeStaticString("{")
+        out.writeJSONKey("size"); out.writeString(String(body.size)); out.writeStaticString(",")
+        out.writeJSONKey("captured"); out.writeString(String(body.captured)); out.writeStaticString(",")
+        out.writeJSONKey("truncated"); out.writeString(body.truncated ? "true" : "false"); out.writeStaticString(",")
+        out.writeJSONKey("sha256"); out.writeJSONString(body.sha256); out.writeStaticString(",")
+        out.writeJSONKey("contentType"); writeOptional(body.contentType, to: &out); out.writeStaticString(",")
+        out.writeJSONKey("contentEncoding"); writeOptional(body.contentEncoding, to: &out); out.writeStaticString(",")
+        out.writeJSONKey("encoding"); out.writeJSONString(body.encoding.name); out.writeStaticString(",")
+        if let jsonError = body.jsonError {
+            out.writeJSONKey("jsonError"); out.writeJSONString(jsonError); out.writeStaticString(",")
+        }
+        out.writeJSONKey("data")
+        var data = body.data
+        switch body.encoding {
+        case .json:
+            out.writeBuffer(&data)
+        case .text:
+            data.withUnsafeReadableBytes { _ = out.writeJSONString(utf8: $0) }
+        default:
+            let encoded = data.withUnsafeReadableBytes { Data($0).base64EncodedData() }
+            out.writeStaticString("\"")
+            out.writeBytes(encoded)
+            out.writeStaticString("\"")
+        }
+        out.writeStaticString("}")
+    }
+
+    private static func writeOptional(_ value: String?, to out: inout ByteBuffer) {
+        if let value { out.writeJSONString(value) } else { out.writeStaticString("null") }
+    }
+
+    private static func writeOptional(_ value: Int?, to out: inout ByteBuffer) {
+        if let value { out.writeString(String(value)) } else { out.writeStaticString("null") }
+    }
+}

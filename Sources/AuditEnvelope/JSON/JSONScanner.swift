@@ -1,0 +1,202 @@
+/// A validating JSON scanner that finds where values start and end without building them.
+///
+/// It checks the full RFC 8259 grammar, including valid UTF-8 inside strings, so that bytes it
+/// accepts can be embedded verbatim in another JSON document. It never allocates per value.
+public struct JSONScanner {
+    /// The deepest nesting of arrays and objects accepted.
+    public static let maximumDepth = 512
+
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+
+    /// Scans `bytes`, which must stay valid while the scanner is used.
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// Checks that the bytes are exactly one JSON value, optionally surrounded by whitespace.
+    /// - Returns: `nil` when well-formed, otherwise the first problem.
+    public static func validate(_ bytes: UnsafeRawBufferPointer) -> JSONScanError? {
+        let scanner = JSONScanner(bytes)
+        do throws(JSONScanError) {
+            let end = try scanner.skipValue(at: scanner.skipWhitespace(from: 0))
+            let trailing = scanner.skipWhitespace(from: end)
+            guard trailing == bytes.count else {
+                throw JSONScanError(offset: trailing, reason: "unexpected data after the JSON value")
+            }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// The first index at or after `index` that is not JSON whitespace.
+    public func skipWhitespace(from index: Int) -> Int {
+        var index = index
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return index
+            }
+        }
+        return index
+    }
+
+    /// The index just past the value that starts at `index`.
+    /// - Throws: ``JSONScanError`` when no well-formed value starts there.
+    public func skipValue(at index: Int) throws(JSONScanError) -> Int {
+        try skipValue(at: index, depth: 0)
+    }
+
+    private func skipValue(at index: Int, depth: Int) throws(JSONScanError) -> Int {
+        guard index < bytes.count else { throw JSONScanError(offset: index, reason: "unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try skipObject(at: index, depth: depth + 1)
+        case UInt8(ascii: "["): return try skipArray(at: index, depth: depth + 1)
+        case UInt8(ascii: "\""): return try skipString(at: index)
+        case UInt8(ascii: "t"): return try skipLiteral("true", at: index)
+        case UInt8(ascii: "f"): return try skipLiteral("false", at: index)
+        case UInt8(ascii: "n"): return try skipLiteral("null", at: index)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try skipNumber(at: index)
+        default: throw JSONScanError(offset: index, reason: "unexpected character")
+        }
+    }
+
+    private func skipObject(at start: Int, depth: Int) throws(JSONScanError) -> Int {
+        guard depth <= Self.maximumDepth else { throw JSONScanError(offset: start, reason: "nesting deeper than \(Self.maximumDepth)") }
+        var index = skipWhitespace(from: start + 1)
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return index + 1 }
+        while true {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                throw JSONScanError(offset: index, reason: "expected an object key")
+            }
+            index = skipWhitespace(from: try skipString(at: index))
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                throw JSONScanError(offset: index, reason: "expected ':'")
+            }
+            index = skipWhitespace(from: try skipValue(at: skipWhitespace(from: index + 1), depth: depth))
+            guard index < bytes.count else { throw JSONScanError(offset: index, reason: "unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index = skipWhitespace(from: index + 1)
+            case UInt8(ascii: "}"): return index + 1
+            default: throw JSONScanError(offset: index, reason: "expected ',' or '}'")
+            }
+        }
+    }
+
+    private func skipArray(at start: Int, depth: Int) throws(JSONScanError) -> Int {
+        guard depth <= Self.maximumDepth else { throw JSONScanError(offset: start, reason: "nesting deeper than \(Self.maximumDepth)") }
+        var index = skipWhitespace(from: start + 1)
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { return index + 1 }
+        while true {
+            index = skipWhitespace(from: try skipValue(at: index, depth: depth))
+            guard index < bytes.count else { throw JSONScanError(offset: index, reason: "unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index = skipWhitespace(from: index + 1)
+            case UInt8(ascii: "]"): return index + 1
+            default: throw JSONScanError(offset: index, reason: "expected ',' or ']'")
+            }
+        }
+    }
+
+    /// The index just past the string whose opening quote is at `start`.
+    public func skipString(at start: Int) throws(JSONScanError) -> Int {
+        var index = start + 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                return index + 1
+            case UInt8(ascii: "\\"):
+                index = try skipEscape(at: index)
+            case 0x00..<0x20:
+                throw JSONScanError(offset: index, reason: "unescaped control character in string")
+            case 0x20..<0x80:
+                index += 1
+            default:
+                index = try skipUTF8Sequence(at: index)
+            }
+        }
+        throw JSONScanError(offset: index, reason: "unterminated string")
+    }
+
+    private func skipEscape(at index: Int) throws(JSONScanError) -> Int {
+        guard index + 1 < bytes.count else { throw JSONScanError(offset: index, reason: "unterminated escape") }
+        switch bytes[index + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+            UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            return index + 2
+        case UInt8(ascii: "u"):
+            guard index + 6 <= bytes.count else { throw JSONScanError(offset: index, reason: "truncated \\u escape") }
+            for offset in 2..<6 where !Self.isHexDigit(bytes[index + offset]) {
+                throw JSONScanError(offset: index + offset, reason: "invalid \\u escape")
+            }
+            return index + 6
+        default:
+            throw JSONScanError(offset: index, reason: "invalid escape")
+        }
+    }
+
+    /// Validates one multi-byte UTF-8 sequence (no overlongs, no surrogates, at most U+10FFFF).
+    private func skipUTF8Sequence(at index: Int) throws(JSONScanError) -> Int {
+        let lead = bytes[index]
+        let length: Int
+        var lowerBound: UInt8 = 0x80
+        var upperBound: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; lowerBound = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; upperBound = 0x9F
+        case 0xF0: length = 4; lowerBound = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; upperBound = 0x8F
+        default: throw JSONScanError(offset: index, reason: "invalid UTF-8")
+        }
+        guard index + length <= bytes.count else { throw JSONScanError(offset: index, reason: "truncated UTF-8 sequence") }
+        let second = bytes[index + 1]
+        guard second >= lowerBound, second <= upperBound else { throw JSONScanError(offset: index, reason: "invalid UTF-8") }
+        for offset in 2..<length where bytes[index + offset] & 0xC0 != 0x80 {
+            throw JSONScanError(offset: index + offset, reason: "invalid UTF-8")
+        }
+        return index + length
+    }
+
+    private func skipLiteral(_ literal: StaticString, at index: Int) throws(JSONScanError) -> Int {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw JSONScanError(offset: index, reason: "unexpected end of input") }
+        let pointer = literal.utf8Start
+        for offset in 0..<count where bytes[index + offset] != pointer[offset] {
+            throw JSONScanError(offset: index + offset, reason: "invalid literal")
+        }
+        return index + count
+    }
+
+    private func skipNumber(at start: Int) throws(JSONScanError) -> Int {
+        var index = start
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count, Self.isDigit(bytes[index]) else { throw JSONScanError(offset: index, reason: "invalid number") }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            while index < bytes.count, Self.isDigit(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard index < bytes.count, Self.isDigit(bytes[index]) else { throw JSONScanError(offset: index, reason: "invalid number") }
+            while index < bytes.count, Self.isDigit(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < bytes.count, Self.isDigit(bytes[index]) else { throw JSONScanError(offset: index, reason: "invalid number") }
+            while index < bytes.count, Self.isDigit(bytes[index]) { index += 1 }
+        }
+        return index
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        isDigit(byte) || (byte | 0x20) &- UInt8(ascii: "a") < 6
+    }
+}

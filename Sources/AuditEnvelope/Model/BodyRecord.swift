@@ -1,0 +1,77 @@
+import NIOCore
+
+/// One captured body: what was seen, what was kept and how it is represented.
+public struct BodyRecord: Sendable, Equatable {
+    /// Bytes seen on the wire.
+    public var size: Int
+    /// Bytes kept (at most the capture limit).
+    public var captured: Int
+    /// Whether the kept bytes are a prefix of a longer body.
+    public var truncated: Bool
+    /// Lowercase hex SHA-256 of the whole body as received (all `size` bytes, before redaction).
+    public var sha256: String
+    /// The `Content-Type` header, if any.
+    public var contentType: String?
+    /// The `Content-Encoding` header, if any (bodies are recorded as received, still encoded).
+    public var contentEncoding: String?
+    /// How ``data`` is represented on the wire.
+    public var encoding: BodyEncoding
+    /// The kept bytes (after redaction, if any).
+    public var data: ByteBuffer
+    /// Why a body declared as JSON was not embedded as JSON (invalid or truncated), if so.
+    public var jsonError: String?
+
+    /// Creates a record with an explicit representation.
+    public init(
+        size: Int,
+        captured: Int,
+        truncated: Bool,
+        sha256: String,
+        contentType: String?,
+        contentEncoding: String?,
+        encoding: BodyEncoding,
+        data: ByteBuffer,
+        jsonError: String? = nil
+    ) {
+        self.size = size
+        self.captured = captured
+        self.truncated = truncated
+        self.sha256 = sha256
+        self.contentType = contentType
+        self.contentEncoding = contentEncoding
+        self.encoding = encoding
+        self.data = data
+        self.jsonError = jsonError
+    }
+
+    /// Creates a record, choosing the representation from the bytes: well-formed JSON is embedded
+    /// verbatim, other valid UTF-8 becomes text, anything else base64. A body whose content type
+    /// says JSON but which is not well-formed is flagged in ``jsonError``, never rejected.
+    public init(
+        size: Int,
+        truncated: Bool,
+        sha256: String,
+        contentType: String?,
+        contentEncoding: String?,
+        data: ByteBuffer
+    ) {
+        let classification = BodyClassifier.classify(data, contentType: contentType, contentEncoding: contentEncoding)
+        self.init(
+            size: size,
+            captured: data.readableBytes,
+            truncated: truncated,
+            sha256: sha256,
+            contentType: contentType,
+            contentEncoding: contentEncoding,
+            encoding: classification.encoding,
+            data: data,
+            jsonError: classification.jsonError
+        )
+    }
+
+    /// An absent body (no bytes seen).
+    public static func empty(sha256: String, contentType: String? = nil) -> BodyRecord {
+        BodyRecord(size: 0, captured: 0, truncated: false, sha256: sha256, contentType: contentType,
+                   contentEncoding: nil, encoding: .text, data: ByteBuffer())
+    }
+}

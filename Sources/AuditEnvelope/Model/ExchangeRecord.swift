@@ -1,0 +1,65 @@
+/// The `data` of an AuditShipper exchange event (envelope v1): one HTTP request and its response.
+public struct ExchangeRecord: Sendable, Equatable {
+    /// The exchange id (a UUIDv7), also the CloudEvent id.
+    public var exchangeID: String
+    /// The `X-Request-ID` propagated or generated for the exchange.
+    public var requestID: String
+    /// The route pattern that selected the exchange (for example `/api/orders/{id}`).
+    public var route: String
+    /// The request method.
+    public var method: String
+    /// The request target: path and query.
+    public var target: String
+    /// The response status, or `nil` when no response head was produced.
+    public var status: Int?
+    /// How the exchange ended.
+    public var outcome: ExchangeOutcome
+    /// A short description of a failure, when the outcome is not `completed`.
+    public var outcomeDetail: String?
+    /// The client's address as the server saw it.
+    public var clientAddress: String?
+    /// The W3C `traceparent` header of the request, if present.
+    public var traceparent: String?
+    /// Timings.
+    public var timings: ExchangeTimings
+    /// The request.
+    public var request: HTTPMessageRecord
+    /// The response.
+    public var response: HTTPMessageRecord
+    /// What was redacted: header paths (`request.headers.authorization`) and JSON Pointers into
+    /// bodies (`response.body/card/number`).
+    public var redactions: [String]
+
+    /// Creates a record.
+    public init(
+        exchangeID: String,
+        requestID: String,
+        route: String,
+        method: String,
+        target: String,
+        status: Int?,
+        outcome: ExchangeOutcome,
+        outcomeDetail: String?,
+        clientAddress: String?,
+        traceparent: String?,
+        timings: ExchangeTimings,
+        request: HTTPMessageRecord,
+        response: HTTPMessageRecord,
+        redactions: [String]
+    ) {
+        self.exchangeID = exchangeID
+        self.requestID = requestID
+        self.route = route
+        self.method = method
+        self.target = target
+        self.status = status
+        self.outcome = outcome
+        self.outcomeDetail = outcomeDetail
+        self.clientAddress = clientAddress
+        self.traceparent = traceparent
+        self.timings = timings
+        self.request = request
+        self.response = response
+        self.redactions = redactions
+    }
+}

@@ -29,9 +29,23 @@ struct ExchangeRecordCodecTests {
         #expect(record.request.body.encoding == .json)
         let encoded = ExchangeRecordEncoder.encode(record)
         let text = String(buffer: encoded)
-        #expect(text.contains(String(decoding: raw, as: UTF8.self)))
+        #expect(text.contains(#""data":{"b": 2,   "a": [1.50, "\u00e9"]}"#))
+        #expect(text.contains(#""leadingWhitespace":" ","trailingWhitespace":"\n""#))
+        #expect(!text.contains("\n"))
         let decoded = try ExchangeRecordDecoder.decode(encoded)
         #expect(decoded == record)
+        #expect(Array(buffer: decoded.request.body.data) == raw)
+    }
+
+    @Test("pretty-printed JSON is kept as text so that every event stays on one line, and comes back exactly")
+    func prettyPrintedJSON() throws {
+        let raw = Array("{\n  \"a\": 1,\r\n  \"b\": [true]\n}\n".utf8)
+        let record = Self.record(request: Self.body(raw, contentType: "application/json"), response: Self.body([], contentType: nil))
+        #expect(record.request.body.encoding == .text)
+        #expect(record.request.body.jsonError == nil)
+        let line = StructuredCodec.encode(AuditEnvelope(record: record, source: "s"))
+        #expect(!line.readableBytesView.contains(0x0A) && !line.readableBytesView.contains(0x0D))
+        let decoded = try StructuredCodec.decode(line).record()
         #expect(Array(buffer: decoded.request.body.data) == raw)
     }
 

@@ -75,7 +75,10 @@ public enum ExchangeRecordDecoder {
         let data: ByteBuffer
         switch encoding {
         case .json:
-            data = ByteBuffer(bytes: fields.reader.bytes(in: dataMember.raw))
+            var joined = ByteBuffer(string: try fields.optionalString("leadingWhitespace") ?? "")
+            joined.writeBytes(fields.reader.bytes(in: dataMember.value))
+            joined.writeString(try fields.optionalString("trailingWhitespace") ?? "")
+            data = joined
         case .text:
             data = ByteBuffer(string: try fields.string("data"))
         default:

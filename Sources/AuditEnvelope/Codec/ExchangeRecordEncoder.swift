@@ -78,15 +78,26 @@ public enum ExchangeRecordEncoder {
         if let jsonError = body.jsonError {
             out.writeJSONKey("jsonError"); out.writeJSONString(jsonError); out.writeStaticString(",")
         }
+        if body.encoding == .json {
+            // Whitespace around the value is kept beside it, so the value itself stays on one line.
+            let (leading, value, trailing) = JSONPadding.split(body.data)
+            if leading.readableBytes > 0 {
+                out.writeJSONKey("leadingWhitespace"); leading.withUnsafeReadableBytes { _ = out.writeJSONString(utf8: $0) }; out.writeStaticString(",")
+            }
+            if trailing.readableBytes > 0 {
+                out.writeJSONKey("trailingWhitespace"); trailing.withUnsafeReadableBytes { _ = out.writeJSONString(utf8: $0) }; out.writeStaticString(",")
+            }
+            out.writeJSONKey("data")
+            out.writeImmutableBuffer(value)
+            out.writeStaticString("}")
+            return
+        }
         out.writeJSONKey("data")
-        var data = body.data
         switch body.encoding {
-        case .json:
-            out.writeBuffer(&data)
         case .text:
-            data.withUnsafeReadableBytes { _ = out.writeJSONString(utf8: $0) }
+            body.data.withUnsafeReadableBytes { _ = out.writeJSONString(utf8: $0) }
         default:
-            let encoded = data.withUnsafeReadableBytes { Data($0).base64EncodedData() }
+            let encoded = body.data.withUnsafeReadableBytes { Data($0).base64EncodedData() }
             out.writeStaticString("\"")
             out.writeBytes(encoded)
             out.writeStaticString("\"")

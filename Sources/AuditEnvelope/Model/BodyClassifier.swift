@@ -16,7 +16,9 @@ enum BodyClassifier {
             return Classification(encoding: .base64, jsonError: declaredJSON ? "body is content-encoded (\(contentEncoding ?? ""))" : nil)
         }
         let jsonProblem = data.withUnsafeReadableBytes { JSONScanner.validate($0) }
-        if jsonProblem == nil { return Classification(encoding: .json) }
+        if jsonProblem == nil {
+            return Classification(encoding: JSONPadding.valueHasLineBreak(data) ? .text : .json)
+        }
         let isText = data.withUnsafeReadableBytes { String(validating: $0, as: UTF8.self) != nil }
         return Classification(encoding: isText ? .text : .base64, jsonError: declaredJSON ? jsonProblem?.description : nil)
     }

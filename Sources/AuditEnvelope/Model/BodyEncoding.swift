@@ -7,9 +7,11 @@ public struct BodyEncoding: Hashable, Sendable, CustomStringConvertible {
     private let base: Base
     private init(_ base: Base) { self.base = base }
 
-    /// A well-formed JSON body, embedded verbatim as a JSON value (its bytes unchanged).
+    /// A well-formed JSON body, embedded verbatim as a JSON value (its bytes unchanged); whitespace
+    /// around the value travels in `leadingWhitespace`/`trailingWhitespace`.
     public static let json = BodyEncoding(.json)
-    /// Valid UTF-8 text that is not a complete JSON value, as a JSON string.
+    /// Valid UTF-8 text that is not a compact JSON value (including pretty-printed JSON, whose
+    /// line breaks would split a one-event-per-line archive), as a JSON string.
     public static let text = BodyEncoding(.text)
     /// Anything else (binary, compressed, invalid UTF-8), base64-encoded.
     public static let base64 = BodyEncoding(.base64)

@@ -69,6 +69,11 @@ public struct BodyRecord: Sendable, Equatable {
         )
     }
 
+    /// Whether a `Content-Type` declares JSON (`application/json`, `text/json`, `*+json`).
+    public static func declaresJSON(_ contentType: String?) -> Bool {
+        BodyClassifier.isJSONMediaType(contentType)
+    }
+
     /// An absent body (no bytes seen).
     public static func empty(sha256: String, contentType: String? = nil) -> BodyRecord {
         BodyRecord(size: 0, captured: 0, truncated: false, sha256: sha256, contentType: contentType,

@@ -1,0 +1,27 @@
+/// Settings of the capture middleware.
+public struct CaptureConfiguration: Sendable {
+    /// Which exchanges to capture; the first matching rule decides.
+    /// Default: none (nothing is captured).
+    public var rules: [RouteRule] = []
+
+    /// The most bytes kept per body; longer bodies are truncated in the envelope while `size`
+    /// and `sha256` still cover every byte.
+    /// Default: 4 MiB.
+    public var bodyCaptureLimit: Int = 4 * 1024 * 1024
+
+    /// What to redact.
+    /// Default: the credential headers listed in ``RedactionConfiguration``.
+    public var redaction = RedactionConfiguration()
+
+    /// The header that carries the request id; propagated when present, otherwise set to the
+    /// exchange id, and returned on the response.
+    /// Default: `X-Request-ID`.
+    public var requestIDHeader: String = "X-Request-ID"
+
+    /// The CloudEvents `source` of envelopes (service/instance).
+    /// Default: `audit-producer`.
+    public var eventSource: String = "audit-producer"
+
+    /// Creates a configuration with the defaults above.
+    public init() {}
+}

@@ -1,0 +1,94 @@
+import AuditEnvelope
+import HTTPTypes
+import Hummingbird
+
+/// Hummingbird middleware that records selected exchanges without holding the response.
+///
+/// For a request that a ``RouteRule`` selects, it tees the request body as the handler reads it
+/// and the response body as it is written (chunks are retained, not copied, up to the capture
+/// limit), propagates or sets the request id header, and hands the finished exchange to an
+/// ``ExchangeSink`` after the last byte is written. Requests no rule selects pass straight through.
+///
+/// ```swift
+/// router.add(middleware: try AuditCaptureMiddleware(configuration: configuration, sink: publisher))
+/// ```
+public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware {
+    private let configuration: CaptureConfiguration
+    private let selector: RouteSelector
+    private let sink: any ExchangeSink
+    private let requestIDField: HTTPField.Name
+
+    /// Creates the middleware.
+    /// - Parameters:
+    ///   - configuration: Rules, limits and redaction.
+    ///   - sink: Receives finished exchanges.
+    /// - Throws: ``CaptureError`` when the request id header is not a valid header name or the
+    ///   capture limit is negative.
+    public init(configuration: CaptureConfiguration, sink: any ExchangeSink) throws(CaptureError) {
+        guard let field = HTTPField.Name(configuration.requestIDHeader) else {
+            throw CaptureError(key: "requestIDHeader", "'\(configuration.requestIDHeader)' is not a valid header name")
+        }
+        guard configuration.bodyCaptureLimit >= 0 else {
+            throw CaptureError(key: "bodyCaptureLimit", "must not be negative (got \(configuration.bodyCaptureLimit))")
+        }
+        self.configuration = configuration
+        self.selector = RouteSelector(rules: configuration.rules)
+        self.sink = sink
+        self.requestIDField = field
+    }
+
+    public func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let rule = selector.select(method: request.method.rawValue, path: Substring(request.uri.path)) else {
+            return try await next(request, context)
+        }
+        let start = WallClock.microseconds()
+        let exchangeID = UUIDv7.generate()
+        var head = request.head
+        let requestID = head.headerFields[requestIDField] ?? exchangeID
+        head.headerFields[requestIDField] = requestID
+        let recorder = ExchangeRecorder(
+            exchangeID: exchangeID,
+            requestID: requestID,
+            rule: rule,
+            request: head,
+            clientAddress: (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress,
+            start: start,
+            bodyLimit: configuration.bodyCaptureLimit,
+            sink: sink
+        )
+        var forwarded = Request(head: head, body: request.body)
+        forwarded.body = RequestBody(asyncSequence: TeeRequestBody(base: request.body, recorder: recorder))
+
+        var response: Response
+        do {
+            response = try await next(forwarded, context)
+        } catch {
+            recorder.finish(outcome: Self.outcome(of: error), detail: String(describing: error), status: (error as? any HTTPResponseError)?.status.code)
+            throw error
+        }
+        response.headers[requestIDField] = requestID
+        guard recorder.recordResponse(status: response.status.code, headers: response.headers) else {
+            return response
+        }
+        let body = response.body
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            do {
+                try await body.write(TeeResponseBodyWriter(parent: writer, recorder: recorder))
+            } catch {
+                // The writer records client failures itself; what is left failed producing the body.
+                recorder.finish(outcome: Self.outcome(of: error), detail: String(describing: error))
+                throw error
+            }
+            recorder.finish(outcome: .completed)
+        }
+        return response
+    }
+
+    private static func outcome(of error: any Error) -> ExchangeOutcome {
+        (error as? any CaptureOutcomeError)?.captureOutcome ?? .handlerError
+    }
+}

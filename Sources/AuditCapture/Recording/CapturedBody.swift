@@ -1,0 +1,43 @@
+import Crypto
+import NIOCore
+
+/// A body as captured: the kept prefix (as the chunks that streamed, not copied), and what is
+/// known about the whole body.
+public struct CapturedBody: Sendable {
+    /// The kept bytes, at most the capture limit, in order.
+    public var chunks: [ByteBuffer]
+    /// Bytes seen.
+    public var size: Int
+    /// Whether bytes beyond the limit were seen and not kept.
+    public var truncated: Bool
+    /// Whether the body was seen to its end.
+    public var isComplete: Bool
+    /// The SHA-256 of all `size` bytes, computed while streaming once the body outgrew the limit
+    /// (the kept chunks alone cannot give it).
+    var wholeBodyDigest: SHA256.Digest?
+
+    /// An empty, complete body.
+    public static let empty = CapturedBody(chunks: [], size: 0, truncated: false, isComplete: true, wholeBodyDigest: nil)
+
+    /// The kept bytes in one buffer.
+    public func joined() -> ByteBuffer {
+        if chunks.count == 1 { return chunks[0] }
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(chunks.reduce(0) { $0 + $1.readableBytes })
+        for var chunk in chunks { buffer.writeBuffer(&chunk) }
+        return buffer
+    }
+
+    /// The lowercase hex SHA-256 of the whole body as received.
+    public func sha256Hex() -> String {
+        let digest = wholeBodyDigest ?? {
+            var hasher = SHA256()
+            for chunk in chunks { chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }
+            return hasher.finalize()
+        }()
+        return digest.map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}

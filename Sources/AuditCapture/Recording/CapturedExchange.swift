@@ -1,0 +1,44 @@
+import AuditEnvelope
+import HTTPTypes
+
+/// A finished exchange as the middleware recorded it, handed to an ``ExchangeSink``.
+///
+/// It holds the raw material (headers as received, body chunks as they streamed); redaction and
+/// encoding happen later, in ``EnvelopeBuilder``, off the response path.
+public struct CapturedExchange: Sendable {
+    /// The exchange id (UUIDv7).
+    public var exchangeID: String
+    /// The propagated or generated request id.
+    public var requestID: String
+    /// The route pattern of the rule that selected the exchange.
+    public var route: String
+    /// The request method.
+    public var method: String
+    /// Path and query.
+    public var target: String
+    /// Request headers as received.
+    public var requestHeaders: HTTPFields
+    /// The request body.
+    public var requestBody: CapturedBody
+    /// The response status, if a response head was produced.
+    public var status: Int?
+    /// Response headers as sent.
+    public var responseHeaders: HTTPFields
+    /// The response body.
+    public var responseBody: CapturedBody
+    /// How the exchange ended.
+    public var outcome: ExchangeOutcome
+    /// A short failure description, if the outcome is not `completed`.
+    public var outcomeDetail: String?
+    /// The client's address, when the request context knows it.
+    public var clientAddress: String?
+    /// Timings in microseconds since the Unix epoch.
+    public var timings: ExchangeTimings
+
+    /// Bytes this exchange holds in memory (kept body bytes plus an allowance for headers), for
+    /// byte-bounded queues.
+    public var retainedBytes: Int {
+        requestBody.chunks.reduce(0) { $0 + $1.readableBytes } + responseBody.chunks.reduce(0) { $0 + $1.readableBytes }
+            + 64 * (requestHeaders.count + responseHeaders.count) + 512
+    }
+}

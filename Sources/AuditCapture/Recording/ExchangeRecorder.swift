@@ -1,0 +1,110 @@
+import AuditEnvelope
+import HTTPTypes
+import Synchronization
+
+/// Collects one selected exchange while it streams and hands it to the sink exactly once, when
+/// the response has ended or failed.
+final class ExchangeRecorder: Sendable {
+    private struct ResponseHead {
+        var status: Int
+        var headers: HTTPFields
+    }
+
+    private struct State {
+        var response: ResponseHead?
+        var firstResponseByte: Int64?
+        var requestFailure: String?
+        var isFinished = false
+    }
+
+    let exchangeID: String
+    let requestID: String
+    let rule: RouteRule
+    let requestBody: BodyTee
+    let responseBody: BodyTee
+    private let request: HTTPRequest
+    private let clientAddress: String?
+    private let start: Int64
+    private let sink: any ExchangeSink
+    private let state = Mutex(State())
+
+    init(
+        exchangeID: String,
+        requestID: String,
+        rule: RouteRule,
+        request: HTTPRequest,
+        clientAddress: String?,
+        start: Int64,
+        bodyLimit: Int,
+        sink: any ExchangeSink
+    ) {
+        self.exchangeID = exchangeID
+        self.requestID = requestID
+        self.rule = rule
+        self.request = request
+        self.clientAddress = clientAddress
+        self.start = start
+        self.sink = sink
+        self.requestBody = BodyTee(limit: bodyLimit)
+        self.responseBody = BodyTee(limit: bodyLimit)
+    }
+
+    /// Records the response head; returns `false` when the status filter drops the exchange.
+    func recordResponse(status: Int, headers: HTTPFields) -> Bool {
+        if let filter = rule.statusFilter, !filter.matches(status) {
+            discard()
+            return false
+        }
+        state.withLock { $0.response = ResponseHead(status: status, headers: headers) }
+        return true
+    }
+
+    /// Records the time of the first response byte, once.
+    func recordFirstResponseByte() {
+        state.withLock { state in
+            if state.firstResponseByte == nil { state.firstResponseByte = WallClock.microseconds() }
+        }
+    }
+
+    /// Records that reading the request body failed (the client went away).
+    func recordRequestFailure(_ error: any Error) {
+        state.withLock { $0.requestFailure = String(describing: error) }
+    }
+
+    /// Whether reading the request body failed.
+    var requestFailed: Bool { state.withLock { $0.requestFailure != nil } }
+
+    /// Ends the exchange and hands it to the sink; later calls do nothing.
+    func finish(outcome: ExchangeOutcome, detail: String? = nil, status: Int? = nil) {
+        let finished = state.withLock { state -> (ResponseHead?, Int64?, String?)? in
+            guard !state.isFinished else { return nil }
+            state.isFinished = true
+            return (state.response, state.firstResponseByte, state.requestFailure)
+        }
+        guard let (response, firstByte, requestFailure) = finished else { return }
+        let clientWentAway = requestFailure != nil && outcome != .completed
+        sink.submit(CapturedExchange(
+            exchangeID: exchangeID,
+            requestID: requestID,
+            route: rule.path.text,
+            method: request.method.rawValue,
+            target: request.path ?? "",
+            requestHeaders: request.headerFields,
+            requestBody: requestBody.snapshot(),
+            status: response?.status ?? status,
+            responseHeaders: response?.headers ?? [:],
+            responseBody: response == nil ? .empty : responseBody.snapshot(),
+            outcome: clientWentAway ? .clientDisconnected : outcome,
+            outcomeDetail: clientWentAway ? "request body: \(requestFailure ?? "")" : detail,
+            clientAddress: clientAddress,
+            timings: ExchangeTimings(start: start, firstResponseByte: firstByte, end: WallClock.microseconds())
+        ))
+    }
+
+    /// Drops the exchange: nothing reaches the sink.
+    func discard() {
+        state.withLock { $0.isFinished = true }
+        requestBody.discard()
+        responseBody.discard()
+    }
+}

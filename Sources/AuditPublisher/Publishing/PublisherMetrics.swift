@@ -1,0 +1,18 @@
+import Metrics
+
+/// The publisher's metrics (swift-metrics; exposed by whatever backend the process bootstraps).
+struct PublisherMetrics: Sendable {
+    let captured = Counter(label: "auditshipper_exchanges_captured_total")
+    let published = Counter(label: "auditshipper_exchanges_published_total")
+    let queueBytes = Gauge(label: "auditshipper_queue_bytes")
+    let kafkaReachable = Gauge(label: "auditshipper_kafka_reachable")
+    let deliveryLatency = Timer(label: "auditshipper_delivery_latency_seconds", preferredDisplayUnit: .seconds)
+
+    func dropped(reason: DropReason) -> Counter {
+        Counter(label: "auditshipper_exchanges_dropped_total", dimensions: [("reason", reason.rawValue)])
+    }
+
+    func kafkaError(code: String) -> Counter {
+        Counter(label: "auditshipper_kafka_errors_total", dimensions: [("code", code)])
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import AsyncHTTPClient
+import AuditCapture
+import AuditPublisher
+import Foundation
+import Hummingbird
+import Kafka
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+
+/// `audit-producer`: a reverse proxy that records selected HTTP exchanges and publishes them to Kafka.
+@main
+struct AuditProducer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit-producer",
+        abstract: "Reverse proxy that records selected HTTP exchanges and publishes them to Kafka.",
+        discussion: """
+            Put it in front of any HTTP app (for example as a Kubernetes sidecar). Every request is
+            forwarded to --upstream; requests matching a route rule are also captured (bodies teed
+            as they stream, never delaying the response) and published as CloudEvents to Kafka.
+
+            Every flag can be set by the environment variable named in its help; flags win.
+            Invalid configuration prints the bad setting and exits with status 2 before listening.
+            SIGTERM stops accepting, finishes in-flight exchanges, flushes Kafka and exits 0.
+            """
+    )
+
+    @OptionGroup var options: ProducerOptions
+
+    /// Parses arguments itself so that bad configuration exits with status 2, not 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as ConfigurationError {
+            Self.failConfiguration("\(error)")
+        } catch let error as KafkaError where error.code == .invalidConfiguration {
+            Self.failConfiguration("invalid configuration: Kafka \(error.reason)")
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            if error is ExitCode { exit(withError: error) }
+            Self.failConfiguration(fullMessage(for: error))
+        }
+    }
+
+    private static func failConfiguration(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("audit-producer: \(message)\n".utf8))
+        Foundation.exit(2)
+    }
+
+    func run() async throws {
+        let settings = try ProducerSettings(options: options, environment: ProcessInfo.processInfo.environment)
+        let logger = {
+            var logger = Logger(label: "audit-producer")
+            logger.logLevel = settings.logLevel
+            return logger
+        }()
+
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let producer = try KafkaProducer(configuration: settings.kafka, logger: logger)
+        let publisher = AuditPublisher(
+            configuration: settings.publisher,
+            producer: producer,
+            envelopeBuilder: EnvelopeBuilder(configuration: settings.capture),
+            logger: logger
+        )
+        let capture = try AuditCaptureMiddleware<ProxyRequestContext>(configuration: settings.capture, sink: publisher)
+
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.timeout = .init(
+            connect: .milliseconds(settings.upstreamConnectTimeout.milliseconds),
+            read: .milliseconds(settings.upstreamTimeout.milliseconds)
+        )
+        clientConfiguration.decompression = .disabled
+        clientConfiguration.redirectConfiguration = .disallow
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+
+        let proxy = ProxyResponder(client: httpClient, upstream: settings.upstream, timeout: settings.upstreamTimeout)
+        let proxyApp = Application(
+            router: ProxyRouter.make(proxy: proxy, capture: capture),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: nil),
+            onServerRunning: { channel in
+                logger.info("proxy listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")", "upstream": "\(settings.upstream)"])
+            },
+            logger: logger
+        )
+        let adminApp = Application(
+            router: AdminRouter.make(publisher: publisher, registry: registry),
+            configuration: .init(address: .hostname(settings.adminHost, port: settings.adminPort), serverName: nil),
+            onServerRunning: { channel in
+                logger.info("admin listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            },
+            logger: logger
+        )
+        if settings.capture.rules.isEmpty {
+            logger.warning("no capture routes configured (--route or --routes-file): proxying without recording anything")
+        }
+        logger.info("capturing", metadata: [
+            "routes": "\(settings.capture.rules.map { "\($0.action) \($0.methods.sorted().joined(separator: ",")) \($0.path)" })",
+            "kafka.brokers": "\(settings.kafka.bootstrapServers.joined(separator: ","))",
+            "kafka.topic": "\(settings.publisher.topic)",
+        ])
+
+        // Services stop in reverse order: the listeners first (finishing in-flight exchanges),
+        // then the publisher drains to Kafka.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: publisher),
+                    .init(service: adminApp),
+                    .init(service: proxyApp),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+        logger.info("audit-producer stopped")
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+
+/// The command-line flags of `audit-producer`. Every flag has an environment variable (shown in
+/// its help) for Kubernetes; a flag wins over its variable.
+struct ProducerOptions: ParsableArguments {
+    @Option(name: .long, help: "Address to serve proxied traffic on, host:port. Env: AUDIT_LISTEN. Default: 0.0.0.0:8080.")
+    var listen: String?
+
+    @Option(name: .long, help: "Address of the admin listener (/healthz, /readyz, /metrics), host:port. Env: AUDIT_ADMIN_LISTEN. Default: 0.0.0.0:9090.")
+    var adminListen: String?
+
+    @Option(name: .long, help: "The app to proxy to, e.g. http://127.0.0.1:8000. Env: AUDIT_UPSTREAM. Required.")
+    var upstream: String?
+
+    @Option(name: .long, help: "Seconds to wait for the upstream's response head. Env: AUDIT_UPSTREAM_TIMEOUT. Default: 30.")
+    var upstreamTimeout: String?
+
+    @Option(name: .long, help: "Seconds to wait for a connection to the upstream. Env: AUDIT_UPSTREAM_CONNECT_TIMEOUT. Default: 5.")
+    var upstreamConnectTimeout: String?
+
+    @Option(name: .long, help: "YAML routes file (routes to capture, redaction). Env: AUDIT_ROUTES_FILE.")
+    var routesFile: String?
+
+    @Option(name: .long, parsing: .singleValue, help: "A route to capture, 'METHOD[,METHOD] /path' or '/path' (repeatable; after the file's rules). Env: AUDIT_ROUTES, ';'-separated.")
+    var route: [String] = []
+
+    @Option(name: .long, help: "Bytes kept per body, e.g. 4MiB; longer bodies are truncated in the envelope. Env: AUDIT_CAPTURE_LIMIT. Default: 4MiB.")
+    var captureLimit: String?
+
+    @Option(name: .long, parsing: .singleValue, help: "Another header to redact (repeatable; added to authorization, proxy-authorization, cookie, set-cookie, x-api-key). Env: AUDIT_REDACT_HEADERS, ','-separated.")
+    var redactHeader: [String] = []
+
+    @Option(name: .long, parsing: .singleValue, help: "A JSON key whose values are redacted in bodies (repeatable). Env: AUDIT_REDACT_JSON_FIELDS, ','-separated.")
+    var redactJsonField: [String] = []
+
+    @Option(name: .long, parsing: .singleValue, help: "A JSON Pointer redacted in bodies, '*' matches any segment (repeatable). Env: AUDIT_REDACT_JSON_POINTERS, ','-separated.")
+    var redactJsonPointer: [String] = []
+
+    @Option(name: .long, help: "Header carrying the request id. Env: AUDIT_REQUEST_ID_HEADER. Default: X-Request-ID.")
+    var requestIdHeader: String?
+
+    @Option(name: .long, help: "CloudEvents source of envelopes. Env: AUDIT_SOURCE. Default: audit-producer/<hostname>.")
+    var source: String?
+
+    @Option(name: .long, help: "Kafka bootstrap brokers, comma-separated host:port. Env: KAFKA_BROKERS. Default: 127.0.0.1:9092.")
+    var kafkaBrokers: String?
+
+    @Option(name: .long, help: "Kafka topic for envelopes. Env: AUDIT_KAFKA_TOPIC. Default: audit.http.exchanges.")
+    var kafkaTopic: String?
+
+    @Option(name: .long, help: "Largest Kafka message in bytes (message.max.bytes). Env: AUDIT_KAFKA_MESSAGE_MAX_BYTES. Default: 1000000.")
+    var kafkaMessageMaxBytes: String?
+
+    @Option(name: .long, help: "Compression: none, gzip, snappy, lz4, zstd. Env: AUDIT_KAFKA_COMPRESSION. Default: lz4.")
+    var kafkaCompression: String?
+
+    @Option(name: .long, parsing: .singleValue, help: "Any librdkafka property as name=value (repeatable), e.g. security.protocol=SASL_SSL. Env: AUDIT_KAFKA_PROPERTY_<NAME> with dots as underscores, e.g. AUDIT_KAFKA_PROPERTY_SASL_PASSWORD.")
+    var kafkaProperty: [String] = []
+
+    @Option(name: .long, help: "Request header whose value keys Kafka records (e.g. a tenant id); default key is the exchange id. Env: AUDIT_KEY_HEADER.")
+    var keyHeader: String?
+
+    @Option(name: .long, help: "Most bytes of exchanges waiting for Kafka, e.g. 256MiB. Env: AUDIT_QUEUE_MAX_BYTES. Default: 256MiB.")
+    var queueMaxBytes: String?
+
+    @Option(name: .long, help: "Seconds a graceful shutdown waits for Kafka acknowledgements. Env: AUDIT_DRAIN_TIMEOUT. Default: 10.")
+    var drainTimeout: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical. Env: AUDIT_LOG_LEVEL. Default: info.")
+    var logLevel: String?
+}

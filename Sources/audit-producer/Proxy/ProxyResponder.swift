@@ -1,0 +1,103 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+
+/// Forwards requests to the upstream app with AsyncHTTPClient, streaming both bodies.
+struct ProxyResponder: Sendable {
+    let client: HTTPClient
+    let upstream: URL
+    let timeout: Duration
+
+    /// Forwards `request` and returns the upstream's response, whose body streams as it arrives.
+    /// - Throws: ``UpstreamError`` (502/504) when the upstream fails, or the client's own error
+    ///   when its request body could not be read.
+    func forward(_ request: Request, clientAddress: String?) async throws -> Response {
+        var outgoing = HTTPClientRequest(url: target(for: request))
+        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        outgoing.headers = forwardedHeaders(request, clientAddress: clientAddress)
+        let length = request.headers[.contentLength].flatMap(Int.init)
+        if (length ?? 0) > 0 || request.headers[.transferEncoding] != nil {
+            outgoing.body = .stream(ForwardedRequestBody(base: request.body), length: length.map { .known(Int64($0)) } ?? .unknown)
+        }
+        let incoming: HTTPClientResponse
+        do {
+            incoming = try await client.execute(outgoing, timeout: .milliseconds(timeout.milliseconds))
+        } catch let error as ClientBodyError {
+            throw error.underlying
+        } catch {
+            throw Self.classify(error)
+        }
+        return response(from: incoming)
+    }
+
+    private func target(for request: Request) -> String {
+        var base = upstream.absoluteString
+        if base.hasSuffix("/") { base.removeLast() }
+        return base + (request.head.path ?? "/")
+    }
+
+    private func forwardedHeaders(_ request: Request, clientAddress: String?) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        for field in HopByHopHeaders.endToEnd(request.headers, dropping: HopByHopHeaders.recomputed) {
+            headers.add(name: field.name.rawName, value: field.value)
+        }
+        if let clientAddress {
+            let prior = request.headers[values: HTTPField.Name("X-Forwarded-For")!].joined(separator: ", ")
+            headers.replaceOrAdd(name: "X-Forwarded-For", value: prior.isEmpty ? clientAddress : "\(prior), \(clientAddress)")
+        }
+        if !headers.contains(name: "X-Forwarded-Proto") { headers.add(name: "X-Forwarded-Proto", value: "http") }
+        if let host = request.head.authority ?? request.headers[HTTPField.Name("Host")!], !headers.contains(name: "X-Forwarded-Host") {
+            headers.add(name: "X-Forwarded-Host", value: host)
+        }
+        return headers
+    }
+
+    private func response(from incoming: HTTPClientResponse) -> Response {
+        var fields = HTTPFields()
+        var upstreamFields = HTTPFields()
+        for (name, value) in incoming.headers {
+            if let fieldName = HTTPField.Name(name) { upstreamFields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        fields.append(contentsOf: HopByHopHeaders.endToEnd(upstreamFields, dropping: ["content-length"]))
+        let isChunked = incoming.headers.contains(name: "Transfer-Encoding")
+        let length = isChunked ? nil : incoming.headers.first(name: "Content-Length").flatMap(Int.init)
+        let body = incoming.body
+        return Response(
+            status: HTTPResponse.Status(code: Int(incoming.status.code), reasonPhrase: incoming.status.reasonPhrase),
+            headers: fields,
+            body: ResponseBody(contentLength: length) { writer in
+                var chunks = body.makeAsyncIterator()
+                while true {
+                    let chunk: ByteBuffer?
+                    do {
+                        chunk = try await chunks.next()
+                    } catch {
+                        throw UpstreamError(kind: .failedMidResponse, detail: "\(error)")
+                    }
+                    guard let chunk else { break }
+                    try await writer.write(chunk)
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    private static func classify(_ error: any Error) -> UpstreamError {
+        if let error = error as? HTTPClientError,
+            [.connectTimeout, .deadlineExceeded, .readTimeout].contains(error)
+        {
+            return UpstreamError(kind: .timeout, detail: "\(error)")
+        }
+        return UpstreamError(kind: .unavailable, detail: "\(error)")
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

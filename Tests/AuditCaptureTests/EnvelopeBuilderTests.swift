@@ -1,0 +1,68 @@
+import AuditEnvelope
+import Foundation
+import HTTPTypes
+import NIOCore
+import Testing
+
+@testable import AuditCapture
+
+@Suite("Envelope builder and redaction")
+struct EnvelopeBuilderTests {
+    static func exchange(requestBody: String, contentType: String = "application/json", headers: HTTPFields = [:]) -> CapturedExchange {
+        var requestHeaders = headers
+        requestHeaders[.contentType] = contentType
+        requestHeaders[HTTPField.Name("traceparent")!] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        let tee = BodyTee(limit: 1 << 20)
+        tee.append(ByteBuffer(string: requestBody))
+        tee.complete()
+        return CapturedExchange(
+            exchangeID: UUIDv7.generate(), requestID: "r1", route: "/api/**", method: "POST", target: "/api/x?y=1",
+            requestHeaders: requestHeaders, requestBody: tee.snapshot(), status: 200,
+            responseHeaders: [.setCookie: "session=secret", .contentType: "text/plain"], responseBody: .empty,
+            outcome: .completed, outcomeDetail: nil, clientAddress: "127.0.0.1",
+            timings: ExchangeTimings(start: 1, firstResponseByte: 2, end: 3)
+        )
+    }
+
+    @Test("credential headers are redacted by default and listed")
+    func headerRedaction() throws {
+        let builder = EnvelopeBuilder(configuration: CaptureConfiguration())
+        let record = builder.record(for: Self.exchange(requestBody: "{}", headers: [.authorization: "Bearer abc", .cookie: "a=b"]))
+        #expect(record.request.headers.first { $0.name == "Authorization" }?.value == "[REDACTED]")
+        #expect(record.request.headers.first { $0.name == "Cookie" }?.value == "[REDACTED]")
+        #expect(record.response.headers.first { $0.name == "Set-Cookie" }?.value == "[REDACTED]")
+        #expect(record.redactions.contains("request.headers.authorization"))
+        #expect(record.redactions.contains("response.headers.set-cookie"))
+        #expect(record.traceparent == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+        #expect(!String(buffer: ExchangeRecordEncoder.encode(record)).contains("Bearer abc"))
+    }
+
+    @Test("JSON fields are redacted by key anywhere and by pointer with wildcards; other bytes stay")
+    func bodyRedaction() throws {
+        var configuration = CaptureConfiguration()
+        configuration.redaction.jsonFields = ["password"]
+        configuration.redaction.jsonPointers = ["/card/number", "/items/*/ssn", "/a~1b"]
+        let body = #"{"user":"ann", "password":"p1", "card":{"number":"4111","exp":"12/30"},"items":[{"ssn":"1","n":1},{"ssn":"2"}],"deep":{"password":{"x":1}},"a/b":true}"#
+        let original = Self.exchange(requestBody: body)
+        let record = EnvelopeBuilder(configuration: configuration).record(for: original)
+        let redacted = String(buffer: record.request.body.data)
+        #expect(redacted == #"{"user":"ann", "password":"[REDACTED]", "card":{"number":"[REDACTED]","exp":"12/30"},"items":[{"ssn":"[REDACTED]","n":1},{"ssn":"[REDACTED]"}],"deep":{"password":"[REDACTED]"},"a/b":"[REDACTED]"}"#)
+        #expect(record.request.body.encoding == .json)
+        #expect(Set(record.redactions).isSuperset(of: ["request.body/password", "request.body/card/number", "request.body/items/0/ssn", "request.body/items/1/ssn", "request.body/deep/password", "request.body/a~1b"]))
+        #expect(record.request.body.sha256 == original.requestBody.sha256Hex())
+        #expect(record.request.body.size == body.utf8.count)
+    }
+
+    @Test("a JSON-declared body that cannot be parsed is withheld when fields must be redacted")
+    func withheldWhenUnparseable() {
+        var configuration = CaptureConfiguration()
+        configuration.redaction.jsonFields = ["password"]
+        let record = EnvelopeBuilder(configuration: configuration).record(for: Self.exchange(requestBody: #"{"password":"p1""#))
+        #expect(record.request.body.data.readableBytes == 0)
+        #expect(record.request.body.captured == 0)
+        #expect(record.request.body.size == 16)
+        #expect(record.redactions.contains { $0.hasPrefix("request.body (withheld") })
+        let plain = EnvelopeBuilder(configuration: configuration).record(for: Self.exchange(requestBody: "password=p1", contentType: "text/plain"))
+        #expect(String(buffer: plain.request.body.data) == "password=p1")
+    }
+}

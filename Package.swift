@@ -120,10 +120,16 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "KafkaIntegrationTests",
+            name: "IntegrationTests",
             dependencies: [
+                "AuditEnvelope",
                 "Kafka",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ]

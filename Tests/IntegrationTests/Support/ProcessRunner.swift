@@ -14,9 +14,24 @@ enum ProcessRunner {
     /// - Returns: Standard output.
     /// - Throws: ``Failure`` on a non-zero exit, with standard error.
     static func run(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> Data {
+        let result = try await outcome(arguments, timeout: timeout)
+        guard result.status == 0 else {
+            throw Failure(command: arguments.joined(separator: " "), status: result.status, output: result.standardError)
+        }
+        return result.standardOutput
+    }
+
+    /// Runs `arguments` like ``run(_:timeout:)`` and returns the exit status and both outputs,
+    /// whatever the status.
+    static func outcome(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        timeout: Duration = .seconds(60)
+    ) async throws -> (status: Int32, standardOutput: Data, standardError: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -36,10 +51,7 @@ enum ProcessRunner {
             }
         }
         let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        guard status == 0 else {
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw Failure(command: arguments.joined(separator: " "), status: status, output: stderr)
-        }
-        return stdout
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (status, stdout, stderr)
     }
 }

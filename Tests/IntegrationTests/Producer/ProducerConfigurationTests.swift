@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// audit-producer refuses bad configuration with a message naming the setting and exit status 2,
+/// before it listens.
+@Suite("audit-producer configuration")
+struct ProducerConfigurationTests {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
+        let result = try await ProcessRunner.outcome(
+            [try ProducerProcess.binary("audit-producer")] + arguments,
+            environment: environment,
+            timeout: .seconds(20)
+        )
+        return (result.status, result.standardError + String(decoding: result.standardOutput, as: UTF8.self))
+    }
+
+    @Test("bad settings exit with status 2 and name the flag and variable", arguments: [
+        (["--listen", "127.0.0.1:0"], "--upstream / AUDIT_UPSTREAM"),
+        (["--upstream", "ftp://x"], "--upstream / AUDIT_UPSTREAM"),
+        (["--upstream", "http://127.0.0.1:1", "--capture-limit", "lots"], "--capture-limit / AUDIT_CAPTURE_LIMIT"),
+        (["--upstream", "http://127.0.0.1:1", "--route", "POST api"], "--route / AUDIT_ROUTES"),
+        (["--upstream", "http://127.0.0.1:1", "--listen", "nowhere"], "--listen / AUDIT_LISTEN"),
+        (["--upstream", "http://127.0.0.1:1", "--kafka-property", "no.such.property=1"], "no.such.property"),
+        (["--upstream", "http://127.0.0.1:1", "--kafka-compression", "brotli"], "--kafka-compression"),
+        (["--upstream", "http://127.0.0.1:1", "--redact-json-pointer", "card"], "AUDIT_REDACT_JSON_POINTERS"),
+        (["--upstream", "http://127.0.0.1:1", "--unknown-flag"], "unknown-flag"),
+    ])
+    func badFlags(arguments: [String], expected: String) async throws {
+        let (status, output) = try await Self.run(arguments)
+        #expect(status == 2)
+        #expect(output.contains(expected), "\(output)")
+    }
+
+    @Test("environment variables are read and named in errors")
+    func environment() async throws {
+        let (status, output) = try await Self.run([], environment: ["AUDIT_UPSTREAM": "http://127.0.0.1:1", "AUDIT_QUEUE_MAX_BYTES": "big"])
+        #expect(status == 2)
+        #expect(output.contains("AUDIT_QUEUE_MAX_BYTES"))
+    }
+
+    @Test("a routes file with an unknown key or a bad pattern is refused with its location")
+    func routesFile() async throws {
+        let directory = FileManager.default.temporaryDirectory
+        let misspelt = directory.appendingPathComponent("routes-\(UUID().uuidString).yaml")
+        try "rotues:\n  - match: POST /api/**\n".write(to: misspelt, atomically: true, encoding: .utf8)
+        let (status, output) = try await Self.run(["--upstream", "http://127.0.0.1:1", "--routes-file", misspelt.path])
+        #expect(status == 2)
+        #expect(output.contains("unknown key 'rotues'"), "\(output)")
+
+        let badPattern = directory.appendingPathComponent("routes-\(UUID().uuidString).yaml")
+        try "routes:\n  - match: POST /api/**\n  - path: api/orders\n".write(to: badPattern, atomically: true, encoding: .utf8)
+        let (patternStatus, patternOutput) = try await Self.run(["--upstream", "http://127.0.0.1:1", "--routes-file", badPattern.path])
+        #expect(patternStatus == 2)
+        #expect(patternOutput.contains("routes[1].path"), "\(patternOutput)")
+    }
+
+    @Test("--help explains every setting and its environment variable, and exits 0")
+    func help() async throws {
+        let (status, output) = try await Self.run(["--help"])
+        #expect(status == 0)
+        for variable in ["AUDIT_UPSTREAM", "AUDIT_ROUTES_FILE", "KAFKA_BROKERS", "AUDIT_CAPTURE_LIMIT", "AUDIT_KAFKA_PROPERTY_"] {
+            #expect(output.contains(variable), "\(variable) missing from --help")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Sends requests to the proxy and straight to the upstream, reading whole responses.
+struct HTTPTestClient {
+    struct Reply: Sendable {
+        let status: Int
+        let headers: HTTPHeaders
+        let body: ByteBuffer
+    }
+
+    static func send(
+        _ url: String,
+        method: HTTPMethod = .POST,
+        headers: [(String, String)] = [],
+        body: ByteBuffer? = nil
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(body) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let collected = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: collected)
+    }
+
+    /// End-to-end headers a proxy must pass unchanged (hop-by-hop and per-connection ones aside).
+    static func endToEnd(_ headers: HTTPHeaders, ignoring: Set<String> = []) -> [String] {
+        let perHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "date", "server", "x-request-id", "x-upstream-saw-request-id", "x-upstream-saw-forwarded-for"]
+        return headers.filter { !perHop.contains($0.name.lowercased()) && !ignoring.contains($0.name.lowercased()) }
+            .map { "\($0.name.lowercased()): \($0.value)" }.sorted()
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Synchronization
+
+/// A running `audit-producer` binary (built by scripts/test), with its ports on 127.0.0.1.
+final class ProducerProcess: Sendable {
+    struct NotStarted: Error, CustomStringConvertible {
+        let output: String
+        var description: String { "audit-producer did not start: \(output)" }
+    }
+
+    /// What the process printed so far.
+    final class Output: Sendable {
+        private let text = Mutex("")
+        func append(_ data: Data) { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        var value: String { text.withLock { $0 } }
+    }
+
+    let proxyPort: Int
+    let adminPort: Int
+    private let process: Process
+    private let output: Output
+
+    private init(process: Process, output: Output, proxyPort: Int, adminPort: Int) {
+        self.process = process
+        self.output = output
+        self.proxyPort = proxyPort
+        self.adminPort = adminPort
+    }
+
+    /// The folder with the built executables, from `AUDITSHIPPER_BIN_DIR` (set by scripts/test).
+    static func binary(_ name: String) throws -> String {
+        guard let directory = ProcessInfo.processInfo.environment["AUDITSHIPPER_BIN_DIR"] else {
+            throw NotStarted(output: "AUDITSHIPPER_BIN_DIR is not set: run the tests through scripts/test")
+        }
+        return "\(directory)/\(name)"
+    }
+
+    /// Starts the producer listening on ephemeral loopback ports and waits until both listeners are up.
+    static func start(arguments: [String]) async throws -> ProducerProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try binary("audit-producer"))
+        process.arguments = ["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["AUDIT_SOURCE"] = "audit-producer/integration-test"
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let output = Output()
+        pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
+        try process.run()
+        for _ in 0..<300 {
+            let text = output.value
+            if let proxy = port(after: "proxy listening", in: text), let admin = port(after: "admin listening", in: text) {
+                return ProducerProcess(process: process, output: output, proxyPort: proxy, adminPort: admin)
+            }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.terminate()
+        throw NotStarted(output: output.value)
+    }
+
+    /// The port in `...:PORT ...` of the log line containing `marker`.
+    private static func port(after marker: String, in text: String) -> Int? {
+        guard let line = text.split(separator: "\n").first(where: { $0.contains(marker) }),
+            let range = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression)
+        else { return nil }
+        return Int(line[range].split(separator: ":").last ?? "")
+    }
+
+    var proxyURL: String { "http://127.0.0.1:\(proxyPort)" }
+    var adminURL: String { "http://127.0.0.1:\(adminPort)" }
+    var log: String { output.value }
+
+    /// Sends SIGTERM and waits for the exit status.
+    func terminate() async -> Int32 {
+        process.terminate()
+        for _ in 0..<400 where process.isRunning {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "AuditCapture", targets: ["AuditCapture"]),
         .library(name: "AuditPublisher", targets: ["AuditPublisher"]),
         .executable(name: "audit-producer", targets: ["audit-producer"]),
+        .executable(name: "example-upstream", targets: ["example-upstream"]),
         .executable(name: "audit-kafka", targets: ["audit-kafka"]),
     ],
     dependencies: [
@@ -91,6 +92,14 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "example-upstream",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
             name: "audit-kafka",
             dependencies: [
                 "Kafka",
@@ -117,6 +126,14 @@ let package = Package(
                 "AuditEnvelope",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "AuditPublisherTests",
+            dependencies: [
+                "AuditEnvelope",
+                "AuditPublisher",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -67,12 +67,17 @@ struct AuditProducer: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
         let producer = try KafkaProducer(configuration: settings.kafka, logger: logger)
-        let publisher = AuditPublisher(
-            configuration: settings.publisher,
-            producer: producer,
-            envelopeBuilder: EnvelopeBuilder(configuration: settings.capture),
-            logger: logger
-        )
+        let publisher: AuditPublisher
+        do {
+            publisher = try AuditPublisher(
+                configuration: settings.publisher,
+                producer: producer,
+                envelopeBuilder: EnvelopeBuilder(configuration: settings.capture),
+                logger: logger
+            )
+        } catch {
+            throw ConfigurationError("--spool-dir / AUDIT_SPOOL_DIR", "cannot use '\(settings.publisher.spool.directory)': \(error)")
+        }
         let capture = try AuditCaptureMiddleware<ProxyRequestContext>(configuration: settings.capture, sink: publisher)
 
         var clientConfiguration = HTTPClient.Configuration()

@@ -67,7 +67,7 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
         do {
             response = try await next(forwarded, context)
         } catch {
-            recorder.finish(outcome: Self.outcome(of: error), detail: String(describing: error), status: (error as? any HTTPResponseError)?.status.code)
+            await recorder.finish(outcome: Self.outcome(of: error), detail: String(describing: error), status: (error as? any HTTPResponseError)?.status.code)
             throw error
         }
         response.headers[requestIDField] = requestID
@@ -80,10 +80,10 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
                 try await body.write(TeeResponseBodyWriter(parent: writer, recorder: recorder))
             } catch {
                 // The writer records client failures itself; what is left failed producing the body.
-                recorder.finish(outcome: Self.outcome(of: error), detail: String(describing: error))
+                await recorder.finish(outcome: Self.outcome(of: error), detail: String(describing: error))
                 throw error
             }
-            recorder.finish(outcome: .completed)
+            await recorder.finish(outcome: .completed)
         }
         return response
     }

@@ -21,7 +21,7 @@ struct TeeResponseBodyWriter: ResponseBodyWriter {
         do {
             try await parent.write(buffer)
         } catch {
-            recorder.finish(outcome: .clientDisconnected, detail: "response body: \(error)")
+            await recorder.finish(outcome: .clientDisconnected, detail: "response body: \(error)")
             throw error
         }
         recorder.responseBody.append(buffer)
@@ -32,10 +32,10 @@ struct TeeResponseBodyWriter: ResponseBodyWriter {
         do {
             try await parent.finish(trailingHeaders)
         } catch {
-            recorder.finish(outcome: .clientDisconnected, detail: "response end: \(error)")
+            await recorder.finish(outcome: .clientDisconnected, detail: "response end: \(error)")
             throw error
         }
         recorder.responseBody.complete()
-        recorder.finish(outcome: .completed)
+        await recorder.finish(outcome: .completed)
     }
 }

@@ -75,7 +75,7 @@ final class ExchangeRecorder: Sendable {
     var requestFailed: Bool { state.withLock { $0.requestFailure != nil } }
 
     /// Ends the exchange and hands it to the sink; later calls do nothing.
-    func finish(outcome: ExchangeOutcome, detail: String? = nil, status: Int? = nil) {
+    func finish(outcome: ExchangeOutcome, detail: String? = nil, status: Int? = nil) async {
         let finished = state.withLock { state -> (ResponseHead?, Int64?, String?)? in
             guard !state.isFinished else { return nil }
             state.isFinished = true
@@ -83,7 +83,7 @@ final class ExchangeRecorder: Sendable {
         }
         guard let (response, firstByte, requestFailure) = finished else { return }
         let clientWentAway = requestFailure != nil && outcome != .completed
-        sink.submit(CapturedExchange(
+        await sink.submit(CapturedExchange(
             exchangeID: exchangeID,
             requestID: requestID,
             route: rule.path.text,

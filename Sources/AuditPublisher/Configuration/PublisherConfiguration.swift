@@ -14,7 +14,20 @@ public struct PublisherConfiguration: Sendable {
     /// Default: 256 MiB.
     public var queueMaxBytes: Int = 256 * 1024 * 1024
 
-    /// How long a graceful shutdown waits for queued and in-flight envelopes to be acknowledged.
+    /// What happens to an exchange when the queue is full.
+    /// Default: `.spool`.
+    public var overflowPolicy: OverflowPolicy = .spool
+
+    /// The Kafka message limit; larger envelopes are split into chunks.
+    /// Default: 1,000,000 bytes (Kafka's default), the same as ``KafkaProducerConfiguration/messageMaxBytes``.
+    public var messageMaxBytes: Int = 1_000_000
+
+    /// The disk spool.
+    /// Default: see ``SpoolConfiguration``.
+    public var spool = SpoolConfiguration()
+
+    /// How long a graceful shutdown waits for queued and in-flight envelopes to be acknowledged;
+    /// what is left then goes to the spool.
     /// Default: 10 s.
     public var drainTimeout: Duration = .seconds(10)
 

@@ -8,35 +8,48 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// Bridges captured exchanges to Kafka: a byte-bounded hand-off from the request path, envelope
-/// building (redaction, encoding) off that path, and publishing through an idempotent producer.
+/// Bridges captured exchanges to Kafka without losing them.
 ///
-/// Nothing is dropped silently: every exchange that does not reach Kafka is counted under
-/// `auditshipper_exchanges_dropped_total{reason}` and logged (rate-limited).
-/// Run it in a `ServiceGroup`; on graceful shutdown it stops taking exchanges, publishes what is
-/// queued and waits up to ``PublisherConfiguration/drainTimeout`` for acknowledgements.
+/// - A queue bounded in bytes takes exchanges from the request path without waiting; when it is
+///   full the ``OverflowPolicy`` applies (spool, drop or block).
+/// - Envelopes are built (redaction, encoding) off the response path and split into chunks when
+///   larger than the Kafka message limit.
+/// - While Kafka is unreachable, when a delivery fails, or after an overflow, envelopes go to a
+///   checksummed disk spool; once Kafka answers again the spool is replayed in order and deleted,
+///   and envelopes go straight to Kafka again. Order is kept: nothing is sent directly while
+///   older envelopes wait in the spool.
+/// - Every exchange that reaches neither Kafka nor the spool is counted under
+///   `auditshipper_exchanges_dropped_total{reason}` and logged (rate-limited).
+///
+/// Run it in a `ServiceGroup`. On graceful shutdown it stops taking exchanges, publishes what is
+/// queued, waits up to ``PublisherConfiguration/drainTimeout`` for acknowledgements and spools
+/// the rest; a restart replays the spool.
 public final class AuditPublisher: Service, ExchangeSink {
     private let configuration: PublisherConfiguration
     private let producer: KafkaProducer
     private let builder: EnvelopeBuilder
     private let queue: ExchangeQueue
+    private let spool: Spool
     private let keyField: HTTPField.Name?
     private let logger: Logger
     private let metrics = PublisherMetrics()
     private let dropLog: RateLimitedDropLog
     private let reachable = Atomic<Bool>(false)
+    private let spoolHasRoom = Atomic<Bool>(true)
 
-    /// Creates a publisher.
+    /// Creates a publisher and opens its spool.
     /// - Parameters:
-    ///   - configuration: Topic, key and queue settings.
+    ///   - configuration: Topic, key, queue, overflow and spool settings.
     ///   - producer: The Kafka producer; the publisher closes it when it stops.
     ///   - envelopeBuilder: Builds (and redacts) envelopes.
-    ///   - logger: For drops and Kafka state changes.
-    public init(configuration: PublisherConfiguration, producer: KafkaProducer, envelopeBuilder: EnvelopeBuilder, logger: Logger) {
+    ///   - logger: For drops, spool and Kafka state changes.
+    /// - Throws: When the spool directory cannot be created or read.
+    public init(configuration: PublisherConfiguration, producer: KafkaProducer, envelopeBuilder: EnvelopeBuilder, logger: Logger) throws {
         self.configuration = configuration
         self.producer = producer
         self.builder = envelopeBuilder
         self.queue = ExchangeQueue(maxBytes: configuration.queueMaxBytes)
+        self.spool = try Spool(configuration: configuration.spool)
         self.keyField = configuration.keyHeader.flatMap { HTTPField.Name($0) }
         self.logger = logger
         self.dropLog = RateLimitedDropLog(logger: logger)
@@ -45,24 +58,37 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// Whether the last periodic check reached a Kafka broker.
     public var isKafkaReachable: Bool { reachable.load(ordering: .relaxed) }
 
-    /// Queues a finished exchange; never waits. When the queue is full the exchange is dropped
-    /// and counted (reason `queue_full`).
-    public func submit(_ exchange: CapturedExchange) {
+    /// Whether envelopes can be kept: Kafka is reachable or the spool has room.
+    public var isReady: Bool { isKafkaReachable || spoolHasRoom.load(ordering: .relaxed) }
+
+    /// Takes a finished exchange. Queues it without waiting; when the queue is full, applies the
+    /// overflow policy (spooling or blocking wait here, after the response was written).
+    public func submit(_ exchange: CapturedExchange) async {
         metrics.captured.increment()
-        if !queue.offer(exchange) {
+        defer { metrics.queueBytes.record(queue.queuedBytes) }
+        if queue.offer(exchange) { return }
+        switch configuration.overflowPolicy {
+        case .block:
+            if await !queue.offerWaiting(exchange) {
+                await store(entry(for: exchange), exchangeID: exchange.exchangeID)
+            }
+        case .drop:
             drop(exchange.exchangeID, .queueFull, "queue holds \(queue.queuedBytes) of \(queue.maxBytes) bytes")
+        default:
+            await store(entry(for: exchange), exchangeID: exchange.exchangeID)
         }
-        metrics.queueBytes.record(queue.queuedBytes)
     }
 
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.watchKafka() }
+        await withTaskGroup(of: Void.self) { background in
+            background.addTask { await self.watchKafka() }
+            background.addTask { await self.replaySpool() }
+            background.addTask { await self.syncSpool() }
             await withGracefulShutdownHandler {
                 await withTaskCancellationHandler {
                     while let exchange = await queue.next() {
                         metrics.queueBytes.record(queue.queuedBytes)
-                        await publish(exchange)
+                        await publish(entry(for: exchange), exchangeID: exchange.exchangeID)
                     }
                 } onCancel: {
                     queue.finish()
@@ -70,42 +96,100 @@ public final class AuditPublisher: Service, ExchangeSink {
             } onGracefulShutdown: {
                 self.queue.finish()
             }
-            group.cancelAll()
+            background.cancelAll()
         }
         do {
             try await producer.flush(timeout: configuration.drainTimeout)
-            logger.info("audit publisher drained: every queued envelope was acknowledged")
+            logger.info("audit publisher drained: every envelope was acknowledged or spooled")
         } catch {
-            logger.error("audit publisher stopping with unacknowledged envelopes", metadata: ["kafka.error": "\(error)"])
+            logger.warning("audit publisher: drain deadline passed; spooling unacknowledged envelopes", metadata: ["kafka.error": "\(error)"])
         }
+        // Purged deliveries fail into the spool from the producer's event thread before close returns.
         await producer.close(timeout: .milliseconds(100))
+        do {
+            try await spool.close()
+        } catch {
+            logger.error("audit publisher: closing the spool failed", metadata: ["error": "\(error)"])
+        }
     }
 
-    private func publish(_ exchange: CapturedExchange) async {
+    private func entry(for exchange: CapturedExchange) -> SpoolEntry {
         let envelope = builder.envelope(for: exchange)
         let key = keyField.flatMap { exchange.requestHeaders[$0] } ?? exchange.exchangeID
-        let message = KafkaProducerMessage(
-            topic: configuration.topic,
-            key: ByteBuffer(string: key),
-            value: envelope.data,
-            headers: KafkaBinaryCodec.headers(for: envelope).map { KafkaHeader(key: $0.name, string: $0.value) }
-        )
-        let start = ContinuousClock.now
-        let exchangeID = exchange.exchangeID
+        return SpoolEntry(key: ByteBuffer(string: key), record: EnvelopeRecord(headers: KafkaBinaryCodec.headers(for: envelope), value: envelope.data))
+    }
+
+    /// Sends an entry to Kafka, or spools it while the publisher is spooling.
+    private func publish(_ entry: SpoolEntry, exchangeID: String) async {
         do {
-            try await producer.enqueue(message) { [metrics] result in
-                switch result {
-                case .success:
-                    metrics.published.increment()
-                    metrics.deliveryLatency.recordElapsed(since: start)
-                case .failure(let error):
-                    self.drop(exchangeID, error.code == .closed ? .shutdown : .deliveryFailed, "\(error)", kafkaError: error)
-                }
+            if let stored = try await spool.appendIfSpooling(entry) {
+                stored ? metrics.spooled.increment() : drop(exchangeID, .spoolFull, "spool at its size limit")
+                return
             }
-        } catch let error as KafkaError {
-            drop(exchangeID, error.code == .messageTooLarge ? .tooLarge : .refused, "\(error)", kafkaError: error)
         } catch {
-            drop(exchangeID, .shutdown, "\(error)")
+            drop(exchangeID, .spoolError, "\(error)")
+            return
+        }
+        let start = ContinuousClock.now
+        await send(entry, exchangeID: exchangeID, onDelivered: { [metrics] in
+            metrics.published.increment()
+            metrics.deliveryLatency.recordElapsed(since: start)
+        }, onFailed: { error in
+            self.logger.warning("Kafka delivery failed; spooling", metadata: ["exchange.id": "\(exchangeID)", "kafka.error": "\(error)"])
+            self.storeBlocking(entry, exchangeID: exchangeID)
+        })
+    }
+
+    /// Hands the records of an entry to the producer; exactly one of the callbacks runs.
+    private func send(
+        _ entry: SpoolEntry,
+        exchangeID: String,
+        onDelivered: @escaping @Sendable () -> Void,
+        onFailed: @escaping @Sendable (KafkaError) -> Void
+    ) async {
+        let records = EnvelopeChunker.split(entry.record, id: exchangeID, messageMaxBytes: configuration.messageMaxBytes)
+        let delivery = EntryDelivery(chunks: records.count, onDelivered: onDelivered, onFailed: { [metrics] error in
+            metrics.kafkaError(code: error.rdKafkaErrorName ?? "\(error.code)").increment()
+            onFailed(error)
+        })
+        for record in records {
+            let message = KafkaProducerMessage(
+                topic: configuration.topic,
+                key: entry.key,
+                value: record.value,
+                headers: record.headers.map { KafkaHeader(key: $0.name, string: $0.value) }
+            )
+            do {
+                try await producer.enqueue(message) { delivery.record($0) }
+            } catch let error as KafkaError {
+                if error.code == .messageTooLarge {
+                    drop(exchangeID, .tooLarge, "\(error)", kafkaError: error)
+                    return
+                }
+                delivery.record(.failure(error))
+                return
+            } catch {
+                delivery.record(.failure(KafkaError(.closed, reason: "\(error)")))
+                return
+            }
+        }
+    }
+
+    /// Spools an entry (switching to spooling), counting it or its drop.
+    private func store(_ entry: SpoolEntry, exchangeID: String) async {
+        do {
+            try await spool.append(entry) ? metrics.spooled.increment() : drop(exchangeID, .spoolFull, "spool at its size limit")
+        } catch {
+            drop(exchangeID, .spoolError, "\(error)")
+        }
+    }
+
+    /// ``store(_:exchangeID:)`` from librdkafka's delivery-report thread, which may block.
+    private func storeBlocking(_ entry: SpoolEntry, exchangeID: String) {
+        do {
+            try spool.appendBlocking(entry) ? metrics.spooled.increment() : drop(exchangeID, .spoolFull, "spool at its size limit")
+        } catch {
+            drop(exchangeID, .spoolError, "\(error)")
         }
     }
 
@@ -115,15 +199,75 @@ public final class AuditPublisher: Service, ExchangeSink {
         dropLog.record(reason, exchangeID: exchangeID, detail: detail)
     }
 
-    /// Checks every few seconds that a broker answers, for readiness and the reachability gauge.
+    /// Replays spool segments in order while Kafka is reachable; deletes each once every entry
+    /// in it is acknowledged.
+    private func replaySpool() async {
+        while !Task.isCancelled {
+            // Envelopes librdkafka still holds (sent before an outage) go before the spool's.
+            guard isKafkaReachable, producer.pendingCount == 0 else {
+                try? await Task.sleep(for: .milliseconds(isKafkaReachable ? 100 : 500))
+                continue
+            }
+            do {
+                guard let replay = try await spool.nextReplay() else {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    continue
+                }
+                if replay.damaged > 0 || replay.tornTail {
+                    metrics.spoolDamaged.increment(by: Int64(replay.damaged))
+                    logger.error("spool segment had damaged records; skipped them and replaying the rest", metadata: [
+                        "segment": "\(replay.segment.path)", "damaged": "\(replay.damaged)", "torn.tail": "\(replay.tornTail)",
+                    ])
+                }
+                let batch = ReplayBatch(count: replay.entries.count)
+                for (index, entry) in replay.entries.enumerated() {
+                    guard isKafkaReachable, !Task.isCancelled else {
+                        batch.abandon(from: index)
+                        break
+                    }
+                    await send(entry, exchangeID: entry.record.header("ce_id") ?? "spooled",
+                               onDelivered: { batch.record(index, delivered: true) },
+                               onFailed: { _ in batch.record(index, delivered: false) })
+                }
+                let (prefix, delivered) = await batch.wait()
+                metrics.replayed.increment(by: Int64(delivered))
+                if prefix == replay.entries.count {
+                    try await spool.finished(replay.segment)
+                    logger.info("replayed spool segment", metadata: ["segment": "\(replay.segment.path)", "entries": "\(replay.entries.count)"])
+                } else {
+                    try await spool.acknowledged(replay.segment, count: replay.alreadyAcknowledged + prefix)
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            } catch {
+                logger.error("spool replay failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Fsyncs the spool at its sync interval.
+    private func syncSpool() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.spool.syncInterval)
+            do {
+                try await spool.syncIfDue()
+            } catch {
+                logger.error("spool fsync failed", metadata: ["error": "\(error)"])
+            }
+            spoolHasRoom.store(await spool.hasRoom(), ordering: .relaxed)
+        }
+    }
+
+    /// Checks every few seconds that a broker answers; while none does, new envelopes spool.
     private func watchKafka() async {
         while !Task.isCancelled {
             let isReachable = (try? await producer.metadata(allTopics: false, timeout: .seconds(2))) != nil
             if reachable.exchange(isReachable, ordering: .relaxed) != isReachable {
-                logger.log(level: isReachable ? .info : .warning, "Kafka \(isReachable ? "reachable" : "unreachable")")
+                logger.log(level: isReachable ? .info : .warning, "Kafka \(isReachable ? "reachable" : "unreachable; spooling envelopes to disk")")
             }
+            if !isReachable { await spool.startSpooling() }
             metrics.kafkaReachable.record(isReachable ? 1 : 0)
-            try? await Task.sleep(for: .seconds(5))
+            try? await Task.sleep(for: .seconds(isReachable ? 5 : 1))
         }
     }
 }

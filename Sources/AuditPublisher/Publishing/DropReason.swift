@@ -6,8 +6,10 @@ public enum DropReason: String, Sendable, CaseIterable {
     case tooLarge = "too_large"
     /// Kafka refused the record before queueing it (unknown topic, fatal client error, closed).
     case refused = "refused"
-    /// librdkafka gave up delivering it (`message.timeout.ms`).
+    /// Delivery failed and the spool could not take it either.
     case deliveryFailed = "delivery_failed"
-    /// Shutdown's drain deadline passed first.
-    case shutdown = "shutdown"
+    /// The disk spool is at its size limit.
+    case spoolFull = "spool_full"
+    /// Writing to the disk spool failed (disk full, permissions).
+    case spoolError = "spool_error"
 }

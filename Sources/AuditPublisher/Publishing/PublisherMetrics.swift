@@ -4,6 +4,9 @@ import Metrics
 struct PublisherMetrics: Sendable {
     let captured = Counter(label: "auditshipper_exchanges_captured_total")
     let published = Counter(label: "auditshipper_exchanges_published_total")
+    let spooled = Counter(label: "auditshipper_exchanges_spooled_total")
+    let replayed = Counter(label: "auditshipper_exchanges_replayed_total")
+    let spoolDamaged = Counter(label: "auditshipper_spool_damaged_records_total")
     let queueBytes = Gauge(label: "auditshipper_queue_bytes")
     let kafkaReachable = Gauge(label: "auditshipper_kafka_reachable")
     let deliveryLatency = Timer(label: "auditshipper_delivery_latency_seconds", preferredDisplayUnit: .seconds)

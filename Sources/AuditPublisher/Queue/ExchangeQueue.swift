@@ -9,6 +9,7 @@ final class ExchangeQueue: Sendable {
         var items: Deque<CapturedExchange> = []
         var bytes = 0
         var waiter: CheckedContinuation<CapturedExchange?, Never>?
+        var spaceWaiters: [CheckedContinuation<Void, Never>] = []
         var isFinished = false
     }
 
@@ -39,9 +40,28 @@ final class ExchangeQueue: Sendable {
         return accepted
     }
 
+    /// Adds an exchange, waiting for room while the queue is full.
+    /// - Returns: `false` when the queue finished before there was room, or the exchange is
+    ///   larger than the whole queue (waiting could never end).
+    func offerWaiting(_ exchange: CapturedExchange) async -> Bool {
+        guard exchange.retainedBytes <= maxBytes else { return false }
+        while true {
+            if offer(exchange) { return true }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.isFinished || state.bytes + exchange.retainedBytes <= maxBytes { return true }
+                    state.spaceWaiters.append(continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+            if state.withLock({ $0.isFinished }) { return false }
+        }
+    }
+
     /// The next exchange, waiting for one; `nil` once the queue is finished and empty.
     func next() async -> CapturedExchange? {
-        await withCheckedContinuation { continuation in
+        let exchange = await withCheckedContinuation { continuation in
             let ready = state.withLock { state -> CapturedExchange?? in
                 if let first = state.items.popFirst() {
                     state.bytes -= first.retainedBytes
@@ -53,6 +73,16 @@ final class ExchangeQueue: Sendable {
             }
             if let ready { continuation.resume(returning: ready) }
         }
+        wakeSpaceWaiters()
+        return exchange
+    }
+
+    private func wakeSpaceWaiters() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            defer { state.spaceWaiters = [] }
+            return state.spaceWaiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Refuses new exchanges; ``next()`` returns what is left, then `nil`.
@@ -63,6 +93,7 @@ final class ExchangeQueue: Sendable {
             return state.items.isEmpty ? state.waiter : nil
         }
         waiter?.resume(returning: nil)
+        wakeSpaceWaiters()
     }
 
     /// Bytes currently queued.

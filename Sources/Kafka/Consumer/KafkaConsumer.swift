@@ -171,10 +171,14 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Applies the rebalance the caller has just seen, if any.
+    /// - Throws: ``KafkaError`` only when the client failed fatally; a refused assignment change
+    ///   (the group moved on meanwhile) is logged, and the next rebalance corrects it.
     func applyPendingRebalance() async throws(KafkaError) {
         guard let rebalance = state.withLock({ state in defer { state.pendingRebalance = nil }; return state.pendingRebalance })
         else { return }
         let client = self.client
-        if let error = await executor.run({ rebalance.apply(to: client) }) { throw error }
+        guard let error = await executor.run({ rebalance.apply(to: client) }) else { return }
+        if error.isFatal { throw error }
+        client.logger.warning("Kafka consumer could not apply a rebalance", metadata: ["kafka.error": "\(error)"])
     }
 }

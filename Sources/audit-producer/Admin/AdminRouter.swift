@@ -5,18 +5,21 @@ import Prometheus
 /// The admin listener's routes, on their own port so that probes and scrapes never compete with
 /// proxied traffic:
 /// - `GET /healthz`: 200 while the process serves (liveness).
-/// - `GET /readyz`: 200 when a Kafka broker answered the last check, otherwise 503 (readiness).
+/// - `GET /readyz`: 200 when a Kafka broker answered the last check or the spool has room to
+///   keep envelopes until it does, otherwise 503 (readiness).
 /// - `GET /metrics`: Prometheus text format.
 enum AdminRouter {
     static func make(publisher: AuditPublisher, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
-            let ready = publisher.isKafkaReachable
+            let ready = publisher.isReady
+            let kafka = publisher.isKafkaReachable ? "kafka reachable" : "kafka unreachable"
+            let spool = publisher.isReady && !publisher.isKafkaReachable ? ", spooling to disk" : ""
             return Response(
                 status: ready ? .ok : .serviceUnavailable,
                 headers: [.contentType: "text/plain; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: ready ? "ready: kafka reachable\n" : "not ready: kafka unreachable\n"))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: "\(ready ? "ready" : "not ready"): \(kafka)\(spool)\n"))
             )
         }
         router.get("/metrics") { _, _ -> Response in

@@ -63,7 +63,19 @@ struct ProducerOptions: ParsableArguments {
     @Option(name: .long, help: "Most bytes of exchanges waiting for Kafka, e.g. 256MiB. Env: AUDIT_QUEUE_MAX_BYTES. Default: 256MiB.")
     var queueMaxBytes: String?
 
-    @Option(name: .long, help: "Seconds a graceful shutdown waits for Kafka acknowledgements. Env: AUDIT_DRAIN_TIMEOUT. Default: 10.")
+    @Option(name: .long, help: "When the queue is full: spool (to disk), drop (counted) or block (adds latency). Env: AUDIT_OVERFLOW_POLICY. Default: spool.")
+    var overflowPolicy: String?
+
+    @Option(name: .long, help: "Directory of the disk spool used while Kafka is down or slow; replayed at start. Env: AUDIT_SPOOL_DIR. Default: audit-spool.")
+    var spoolDir: String?
+
+    @Option(name: .long, help: "Most bytes the spool holds, e.g. 1GiB; past it envelopes are dropped (counted). Env: AUDIT_SPOOL_MAX_BYTES. Default: 1GiB.")
+    var spoolMaxBytes: String?
+
+    @Option(name: .long, help: "Seconds between fsyncs of the spool (a power loss loses at most this much). Env: AUDIT_SPOOL_SYNC_INTERVAL. Default: 1.")
+    var spoolSyncInterval: String?
+
+    @Option(name: .long, help: "Seconds a graceful shutdown waits for Kafka acknowledgements; the rest is spooled. Env: AUDIT_DRAIN_TIMEOUT. Default: 10.")
     var drainTimeout: String?
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical. Env: AUDIT_LOG_LEVEL. Default: info.")

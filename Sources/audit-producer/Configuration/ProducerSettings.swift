@@ -45,6 +45,22 @@ struct ProducerSettings {
         publisher.keyHeader = reader.value(options.keyHeader, flag: "key-header", env: "AUDIT_KEY_HEADER")?.value
         publisher.queueMaxBytes = try reader.bytes(options.queueMaxBytes, flag: "queue-max-bytes", env: "AUDIT_QUEUE_MAX_BYTES", default: publisher.queueMaxBytes)
         publisher.drainTimeout = try reader.seconds(options.drainTimeout, flag: "drain-timeout", env: "AUDIT_DRAIN_TIMEOUT", default: publisher.drainTimeout)
+        publisher.messageMaxBytes = kafka.messageMaxBytes
+        if let (policy, key) = reader.value(options.overflowPolicy, flag: "overflow-policy", env: "AUDIT_OVERFLOW_POLICY") {
+            guard let parsed = OverflowPolicy(name: policy) else {
+                throw ConfigurationError(key, "'\(policy)' is not one of spool, drop, block")
+            }
+            publisher.overflowPolicy = parsed
+        }
+        if let (directory, key) = reader.value(options.spoolDir, flag: "spool-dir", env: "AUDIT_SPOOL_DIR") {
+            guard !directory.isEmpty else { throw ConfigurationError(key, "must name a directory") }
+            publisher.spool.directory = directory
+        }
+        publisher.spool.maxBytes = try reader.bytes(options.spoolMaxBytes, flag: "spool-max-bytes", env: "AUDIT_SPOOL_MAX_BYTES", default: publisher.spool.maxBytes)
+        publisher.spool.syncInterval = try reader.seconds(options.spoolSyncInterval, flag: "spool-sync-interval", env: "AUDIT_SPOOL_SYNC_INTERVAL", default: publisher.spool.syncInterval)
+        if kafka.messageMaxBytes < 64 * 1024 {
+            throw ConfigurationError("--kafka-message-max-bytes / AUDIT_KAFKA_MESSAGE_MAX_BYTES", "\(kafka.messageMaxBytes) is below the 64 KiB minimum for chunked envelopes")
+        }
 
         let levelText = reader.value(options.logLevel, flag: "log-level", env: "AUDIT_LOG_LEVEL")
         guard let level = Logger.Level(rawValue: levelText?.value.lowercased() ?? "info") else {
@@ -96,6 +112,8 @@ struct ProducerSettings {
     private static func kafka(options: ProducerOptions, reader: SettingReader) throws -> KafkaProducerConfiguration {
         var kafka = KafkaProducerConfiguration()
         kafka.clientID = "audit-producer"
+        // A delivery that fails goes to the spool; a minute bounds how long it sits in memory.
+        kafka.messageTimeout = .seconds(60)
         if let (brokers, _) = reader.value(options.kafkaBrokers, flag: "kafka-brokers", env: "KAFKA_BROKERS") {
             kafka.bootstrapServers = brokers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         }

@@ -27,7 +27,7 @@ struct ProxyEdgeCaseTests {
                 "--upstream", upstreamURL ?? upstream.url,
                 "--route", "POST /api/**", "--route", "GET /slow", "--route", "GET /hang",
                 "--kafka-brokers", try IntegrationBroker.bootstrapServers().joined(separator: ","),
-                "--kafka-topic", topic, "--kafka-message-max-bytes", "8MiB",
+                "--kafka-topic", topic, "--spool-dir", ProducerProcess.temporarySpool(),
             ] + extraArguments)
             return Harness(upstream: upstream, producer: producer, collector: try EnvelopeCollector(topic: topic))
         }
@@ -126,7 +126,7 @@ struct ProxyEdgeCaseTests {
         var request = HTTPClientRequest(url: "\(harness.producer.proxyURL)/slow")
         request.headers.add(name: "X-Request-ID", value: "slow")
         let start = ContinuousClock.now
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPTestClient.client.execute(request, timeout: .seconds(10))
         var arrivals: [Duration] = []
         var body = ByteBuffer()
         for try await var chunk in response.body {

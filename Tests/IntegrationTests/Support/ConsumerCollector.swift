@@ -5,7 +5,8 @@ enum ConsumerCollector {
     struct TimedOut: Error, CustomStringConvertible {
         let received: Int
         let timeout: Duration
-        var description: String { "timed out after \(timeout) with \(received) messages received" }
+        var detail: String = ""
+        var description: String { "timed out after \(timeout) with \(received) messages received \(detail)" }
     }
 
     /// Reads until `isComplete` returns `true` for the messages received so far.

@@ -3,25 +3,43 @@ import Kafka
 import NIOCore
 import Synchronization
 
-/// Reads exchange envelopes from a topic in the background and finds them by request id.
+/// Reads exchange envelopes from a topic in the background, reassembling chunked ones, and finds
+/// them by request id.
 final class EnvelopeCollector: Sendable {
+    /// Where a record was: ordered by partition, then offset.
+    struct Position: Sendable, Comparable {
+        let partition: Int32
+        let offset: Int64
+        static func < (lhs: Position, rhs: Position) -> Bool {
+            (lhs.partition, lhs.offset) < (rhs.partition, rhs.offset)
+        }
+    }
+
     struct Received: Sendable {
         let envelope: AuditEnvelope
         let record: ExchangeRecord
-        let message: KafkaConsumerMessage
+        let key: String?
+        /// The positions of its records (several when chunked).
+        let positions: [Position]
     }
 
     private final class Store: Sendable {
         let received = Mutex<[Received]>([])
         let failures = Mutex<[String]>([])
+        let incomplete = Mutex<[ChunkReassembler<Position>.IncompleteSet]>([])
     }
 
     private let store = Store()
     private let consumer: KafkaConsumer
     private let task: Task<Void, Never>
 
-    init(topic: String) throws {
+    /// - Parameters:
+    ///   - topic: The topic to read from the beginning.
+    ///   - bootstrap: The broker, when not the shared test broker.
+    ///   - chunkTimeout: How long a chunk set may stay incomplete before it is reported.
+    init(topic: String, bootstrap: String? = nil, chunkTimeout: Duration = .seconds(300)) throws {
         var configuration = try IntegrationBroker.consumerConfiguration(group: "collector-\(topic)")
+        if let bootstrap { configuration.bootstrapServers = [bootstrap] }
         // The topic appears when the producer first writes; find it within a second.
         configuration.additionalProperties = ["allow.auto.create.topics": "true", "topic.metadata.refresh.interval.ms": "1000"]
         let consumer = try KafkaConsumer(configuration: configuration, logger: IntegrationBroker.logger)
@@ -29,16 +47,23 @@ final class EnvelopeCollector: Sendable {
         self.consumer = consumer
         let store = self.store
         task = Task {
+            var reassembler = ChunkReassembler<Position>(timeout: chunkTimeout)
             do {
                 for try await event in consumer.events {
+                    store.incomplete.withLock { $0 += reassembler.expire() }
                     guard case .message(let message) = event else { continue }
+                    let position = Position(partition: message.partition, offset: message.offset)
+                    let record = EnvelopeRecord(
+                        headers: message.headers.map { KafkaBinaryCodec.Header(name: $0.key, value: $0.value.map { String(buffer: $0) } ?? "") },
+                        value: message.value
+                    )
                     do {
-                        let headers = message.headers.map { KafkaBinaryCodec.Header(name: $0.key, value: $0.value.map { String(buffer: $0) } ?? "") }
-                        let envelope = try KafkaBinaryCodec.decode(headers: headers, value: message.value)
-                        let record = try envelope.record()
-                        store.received.withLock { $0.append(Received(envelope: envelope, record: record, message: message)) }
+                        guard case .envelope(let envelope, let positions) = try reassembler.add(record, at: position) else { continue }
+                        let decoded = try envelope.record()
+                        let key = message.key.map { String(buffer: $0) }
+                        store.received.withLock { $0.append(Received(envelope: envelope, record: decoded, key: key, positions: positions)) }
                     } catch {
-                        store.failures.withLock { $0.append("\(message.position): \(error)") }
+                        store.failures.withLock { $0.append("\(position): \(error)") }
                     }
                 }
             } catch {
@@ -49,15 +74,33 @@ final class EnvelopeCollector: Sendable {
 
     var all: [Received] { store.received.withLock { $0 } }
     var decodeFailures: [String] { store.failures.withLock { $0 } }
+    var incompleteSets: [ChunkReassembler<Position>.IncompleteSet] { store.incomplete.withLock { $0 } }
 
     /// Waits up to `timeout` for the envelope of the exchange whose request id is `requestID`.
     func envelope(requestID: String, timeout: Duration = .seconds(30)) async throws -> Received {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let found = all.first(where: { $0.record.requestID == requestID }) { return found }
+            if let failure = decodeFailures.first(where: { $0.hasPrefix("consumer:") }) {
+                throw ConsumerCollector.TimedOut(received: all.count, timeout: timeout, detail: failure)
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw ConsumerCollector.TimedOut(received: all.count, timeout: timeout)
+    }
+
+    /// Waits up to `timeout` until every request id in `requestIDs` has arrived.
+    /// - Returns: The ids still missing (empty when all arrived).
+    func waitForAll(_ requestIDs: Set<String>, timeout: Duration) async throws -> Set<String> {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let failure = decodeFailures.first(where: { $0.hasPrefix("consumer:") }) {
+                throw ConsumerCollector.TimedOut(received: all.count, timeout: timeout, detail: failure)
+            }
+            let missing = requestIDs.subtracting(all.map(\.record.requestID))
+            if missing.isEmpty || ContinuousClock.now >= deadline { return missing }
+            try await Task.sleep(for: .milliseconds(200))
+        }
     }
 
     func stop() async throws {

@@ -5,6 +5,15 @@ import NIOHTTP1
 
 /// Sends requests to the proxy and straight to the upstream, reading whole responses.
 struct HTTPTestClient {
+    /// One connection per request: tests start and stop servers on ephemeral ports, and a pooled
+    /// connection to a stopped server whose port was reused would fail a request for no reason
+    /// of the server under test.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.maximumUsesPerConnection = 1
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     struct Reply: Sendable {
         let status: Int
         let headers: HTTPHeaders
@@ -21,7 +30,7 @@ struct HTTPTestClient {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(body) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .seconds(30))
         let collected = try await response.body.collect(upTo: 64 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers, body: collected)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 
 /// A running `audit-producer` binary (built by scripts/test), with its ports on 127.0.0.1.
@@ -33,6 +34,11 @@ final class ProducerProcess: Sendable {
             throw NotStarted(output: "AUDITSHIPPER_BIN_DIR is not set: run the tests through scripts/test")
         }
         return "\(directory)/\(name)"
+    }
+
+    /// A fresh spool directory under the temporary directory.
+    static func temporarySpool() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("audit-spool-\(UUID().uuidString)").path
     }
 
     /// Starts the producer listening on ephemeral loopback ports and waits until both listeners are up.
@@ -73,13 +79,28 @@ final class ProducerProcess: Sendable {
     var adminURL: String { "http://127.0.0.1:\(adminPort)" }
     var log: String { output.value }
 
+    /// Kills the process with SIGKILL, as a crash or an OOM kill would.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Reads one Prometheus metric (summed over its labels) from the admin listener.
+    func metric(_ name: String) async throws -> Double {
+        let reply = try await HTTPTestClient.send("\(adminURL)/metrics", method: .GET)
+        return String(buffer: reply.body).split(separator: "\n")
+            .filter { $0.hasPrefix(name) && ($0.dropFirst(name.count).first == " " || $0.dropFirst(name.count).first == "{") }
+            .compactMap { Double($0.split(separator: " ").last ?? "") }
+            .reduce(0, +)
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     func terminate() async -> Int32 {
         process.terminate()
         for _ in 0..<400 where process.isRunning {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return process.terminationStatus
     }

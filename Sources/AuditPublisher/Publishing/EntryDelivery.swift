@@ -1,0 +1,41 @@
+import Kafka
+import Synchronization
+
+/// Tracks the chunks of one envelope through Kafka and reports its outcome once: delivered when
+/// every chunk is acknowledged, failed at the first chunk that fails.
+final class EntryDelivery: Sendable {
+    private struct State {
+        var remaining: Int
+        var failed = false
+    }
+
+    private let state: Mutex<State>
+    private let onDelivered: @Sendable () -> Void
+    private let onFailed: @Sendable (KafkaError) -> Void
+
+    init(chunks: Int, onDelivered: @escaping @Sendable () -> Void, onFailed: @escaping @Sendable (KafkaError) -> Void) {
+        state = Mutex(State(remaining: chunks))
+        self.onDelivered = onDelivered
+        self.onFailed = onFailed
+    }
+
+    func record(_ result: Result<KafkaDeliveryReport, KafkaError>) {
+        enum Report { case none, delivered, failed(KafkaError) }
+        let report = state.withLock { state -> Report in
+            guard !state.failed else { return .none }
+            switch result {
+            case .success:
+                state.remaining -= 1
+                return state.remaining == 0 ? .delivered : .none
+            case .failure(let error):
+                state.failed = true
+                return .failed(error)
+            }
+        }
+        switch report {
+        case .none: break
+        case .delivered: onDelivered()
+        case .failed(let error): onFailed(error)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+
+/// Append-only segment files holding envelopes that could not go to Kafka, replayed in order
+/// and deleted once Kafka has acknowledged them.
+///
+/// Not thread-safe and blocking: ``Spool`` confines it to one serial I/O queue.
+final class DiskSpool {
+    struct Segment: Equatable {
+        let sequence: UInt64
+        let path: String
+        var bytes: Int
+    }
+
+    /// What reading a segment for replay found.
+    struct Replay {
+        var segment: Segment
+        /// Intact entries not yet acknowledged, in order.
+        var entries: [SpoolEntry]
+        /// How many entries an earlier run already had acknowledged.
+        var alreadyAcknowledged: Int
+        var damaged: Int
+        var tornTail: Bool
+    }
+
+    let directory: String
+    let maxBytes: Int
+    let segmentBytes: Int
+    let syncInterval: Duration
+    private var active: (segment: Segment, descriptor: Int32)?
+    private(set) var sealed: [Segment] = []
+    private var lastSync = ContinuousClock.now
+    private var unsynced = false
+    private var nextSequence: UInt64 = 1
+
+    /// Opens (creating if needed) a spool directory; segments left by an earlier run are kept for replay.
+    init(directory: String, maxBytes: Int, segmentBytes: Int, syncInterval: Duration) throws {
+        self.directory = directory
+        self.maxBytes = maxBytes
+        self.segmentBytes = segmentBytes
+        self.syncInterval = syncInterval
+        try SpoolFile.makeDirectory(directory)
+        for name in try SpoolFile.list(directory) {
+            guard let sequence = Self.sequence(of: name) else { continue }
+            let path = "\(directory)/\(name)"
+            sealed.append(Segment(sequence: sequence, path: path, bytes: SpoolFile.size(path)))
+            nextSequence = max(nextSequence, sequence + 1)
+        }
+        sealed.sort { $0.sequence < $1.sequence }
+    }
+
+    /// Bytes on disk in segments.
+    var totalBytes: Int { sealed.reduce(0) { $0 + $1.bytes } + (active?.segment.bytes ?? 0) }
+    /// Segment files on disk.
+    var fileCount: Int { sealed.count + (active == nil ? 0 : 1) }
+    /// Whether nothing is waiting for replay.
+    var isEmpty: Bool { sealed.isEmpty && (active.map { $0.segment.bytes <= SpoolFraming.fileHeader.count } ?? true) }
+
+    /// Appends an entry; `false` when the spool is at its size limit.
+    func append(_ entry: SpoolEntry) throws -> Bool {
+        let framed = SpoolFraming.frame(entry)
+        guard totalBytes + framed.readableBytes <= maxBytes else { return false }
+        if let current = active, current.segment.bytes + framed.readableBytes > segmentBytes, current.segment.bytes > SpoolFraming.fileHeader.count {
+            try seal()
+        }
+        if active == nil { try startSegment() }
+        guard var current = active else { return false }
+        try SpoolFile.write(current.descriptor, framed, path: current.segment.path)
+        current.segment.bytes += framed.readableBytes
+        active = current
+        unsynced = true
+        try syncIfDue()
+        return true
+    }
+
+    /// Fsyncs the active segment if the sync interval has passed since the last fsync.
+    func syncIfDue(now: ContinuousClock.Instant = .now) throws {
+        guard unsynced, now - lastSync >= syncInterval else { return }
+        try sync()
+    }
+
+    /// Fsyncs the active segment now.
+    func sync() throws {
+        guard let current = active, unsynced else { return }
+        try SpoolFile.sync(current.descriptor, path: current.segment.path)
+        unsynced = false
+        lastSync = .now
+    }
+
+    /// Closes the active segment so that replay can read it; new entries go to a new segment.
+    func seal() throws {
+        guard let current = active else { return }
+        try SpoolFile.sync(current.descriptor, path: current.segment.path)
+        Glibc.close(current.descriptor)
+        active = nil
+        unsynced = false
+        if current.segment.bytes > SpoolFraming.fileHeader.count {
+            sealed.append(current.segment)
+        } else {
+            try SpoolFile.remove(current.segment.path)
+        }
+    }
+
+    /// Reads the oldest sealed segment, skipping entries acknowledged by an earlier run.
+    func oldest() throws -> Replay? {
+        guard let segment = sealed.first else { return nil }
+        let scan = SpoolFraming.scan(try SpoolFile.read(segment.path))
+        let acknowledged = min(Self.readAcknowledged(segment), scan.entries.count)
+        return Replay(segment: segment, entries: Array(scan.entries.dropFirst(acknowledged)), alreadyAcknowledged: acknowledged,
+                      damaged: scan.damaged, tornTail: scan.tornTail)
+    }
+
+    /// Records that the first `count` entries of `segment` are acknowledged, so that a restart
+    /// does not send them twice.
+    func markAcknowledged(_ segment: Segment, count: Int) throws {
+        let path = segment.path + ".acked"
+        let temporary = path + ".tmp"
+        try Data(String(count).utf8).write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else { throw SpoolFile.Failure(path: path, operation: "rename", code: errno) }
+    }
+
+    /// Deletes a fully replayed segment.
+    func delete(_ segment: Segment) throws {
+        try SpoolFile.remove(segment.path)
+        try SpoolFile.remove(segment.path + ".acked")
+        try SpoolFile.syncDirectory(directory)
+        sealed.removeAll { $0.sequence == segment.sequence }
+    }
+
+    /// Fsyncs and closes the active segment.
+    func close() throws {
+        try seal()
+    }
+
+    private func startSegment() throws {
+        let path = "\(directory)/\(Self.name(for: nextSequence))"
+        let descriptor = try SpoolFile.openForAppend(path)
+        let header = ByteBuffer(bytes: SpoolFraming.fileHeader)
+        try SpoolFile.write(descriptor, header, path: path)
+        try SpoolFile.syncDirectory(directory)
+        active = (Segment(sequence: nextSequence, path: path, bytes: header.readableBytes), descriptor)
+        nextSequence += 1
+    }
+
+    private static func readAcknowledged(_ segment: Segment) -> Int {
+        guard let data = FileManager.default.contents(atPath: segment.path + ".acked") else { return 0 }
+        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    static func name(for sequence: UInt64) -> String {
+        let digits = String(sequence)
+        return "spool-" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + ".log"
+    }
+
+    static func sequence(of name: String) -> UInt64? {
+        guard name.hasPrefix("spool-"), name.hasSuffix(".log") else { return nil }
+        return UInt64(name.dropFirst(6).dropLast(4))
+    }
+}

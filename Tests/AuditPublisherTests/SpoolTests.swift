@@ -1,0 +1,137 @@
+import AuditEnvelope
+import Foundation
+import NIOCore
+import Testing
+
+@testable import AuditPublisher
+
+@Suite("Disk spool")
+struct SpoolTests {
+    static func temporaryDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("spool-test-\(UUID().uuidString)").path
+    }
+
+    static func entry(_ index: Int, size: Int = 100) -> SpoolEntry {
+        SpoolEntry(
+            key: ByteBuffer(string: "key-\(index % 3)"),
+            record: EnvelopeRecord(
+                headers: [KafkaBinaryCodec.Header(name: "ce_id", value: "id-\(index)"), KafkaBinaryCodec.Header(name: "ce_type", value: "t")],
+                value: ByteBuffer(bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &+ index) })
+            )
+        )
+    }
+
+    static func spool(_ directory: String, maxBytes: Int = 1 << 30, segmentBytes: Int = 1 << 20) throws -> DiskSpool {
+        try DiskSpool(directory: directory, maxBytes: maxBytes, segmentBytes: segmentBytes, syncInterval: .seconds(1))
+    }
+
+    @Test("CRC-32C matches the standard check value")
+    func crc() {
+        #expect(Array("123456789".utf8).withUnsafeBytes { CRC32C.checksum($0) } == 0xE306_9283)
+        #expect([UInt8](repeating: 0, count: 32).withUnsafeBytes { CRC32C.checksum($0) } == 0x8A91_36AA)
+    }
+
+    @Test("entries come back in order across segments and after a reopen")
+    func orderAcrossSegments() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Self.spool(directory, segmentBytes: 2000)
+        for index in 0..<50 { #expect(try spool.append(Self.entry(index))) }
+        try spool.close()
+        #expect(spool.sealed.count > 3)
+
+        let reopened = try Self.spool(directory, segmentBytes: 2000)
+        var replayed: [SpoolEntry] = []
+        while let replay = try reopened.oldest() {
+            #expect(replay.damaged == 0 && !replay.tornTail)
+            replayed += replay.entries
+            try reopened.delete(replay.segment)
+        }
+        #expect(replayed == (0..<50).map { Self.entry($0) })
+        #expect(reopened.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+    }
+
+    @Test("the size limit refuses entries instead of growing")
+    func sizeLimit() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Self.spool(directory, maxBytes: 1000)
+        var accepted = 0
+        for index in 0..<20 where try spool.append(Self.entry(index)) { accepted += 1 }
+        #expect(accepted > 0 && accepted < 20)
+        #expect(spool.totalBytes <= 1000)
+    }
+
+    @Test("a flipped byte skips that record, counts it, and replays the rest")
+    func corruptRecordSkipped() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Self.spool(directory)
+        for index in 0..<5 { _ = try spool.append(Self.entry(index, size: 200)) }
+        try spool.close()
+        let path = try #require(spool.sealed.first).path
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let recordSize = (bytes.count - SpoolFraming.fileHeader.count) / 5
+        bytes[SpoolFraming.fileHeader.count + recordSize + 100] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: path))
+
+        let replay = try #require(try Self.spool(directory).oldest())
+        #expect(replay.damaged == 1)
+        #expect(replay.entries == [0, 2, 3, 4].map { Self.entry($0, size: 200) })
+    }
+
+    @Test("a torn tail after a crash is detected and the intact records replay")
+    func tornTail() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Self.spool(directory)
+        for index in 0..<3 { _ = try spool.append(Self.entry(index)) }
+        try spool.close()
+        let path = try #require(spool.sealed.first).path
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: SpoolFraming.frame(Self.entry(3)).readableBytesView.prefix(60))
+        try handle.close()
+
+        let replay = try #require(try Self.spool(directory).oldest())
+        #expect(replay.tornTail)
+        #expect(replay.entries == (0..<3).map { Self.entry($0) })
+    }
+
+    @Test("acknowledged entries are not replayed again after a restart")
+    func acknowledgedPrefix() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Self.spool(directory)
+        for index in 0..<6 { _ = try spool.append(Self.entry(index)) }
+        try spool.close()
+        let first = try #require(try spool.oldest())
+        try spool.markAcknowledged(first.segment, count: 4)
+        let replay = try #require(try Self.spool(directory).oldest())
+        #expect(replay.alreadyAcknowledged == 4)
+        #expect(replay.entries == [4, 5].map { Self.entry($0) })
+    }
+
+    @Test("spooling mode: starts spooling, switches to sending once drained, back to spooling on demand")
+    func spoolingMode() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = SpoolConfiguration()
+        configuration.directory = directory
+        let spool = try Spool(configuration: configuration)
+        #expect(try await spool.appendIfSpooling(Self.entry(0)) == true)
+        let first = try #require(try await spool.nextReplay())
+        #expect(first.entries == [Self.entry(0)])
+        try await spool.finished(first.segment)
+        #expect(try await spool.nextReplay() == nil)
+        #expect(try await spool.appendIfSpooling(Self.entry(1)) == nil)
+        #expect(try await spool.append(Self.entry(2)))
+        #expect(try await spool.appendIfSpooling(Self.entry(3)) == true)
+        let second = try #require(try await spool.nextReplay())
+        #expect(second.entries == [2, 3].map { Self.entry($0) })
+        try await spool.finished(second.segment)
+        #expect(try await spool.nextReplay() == nil)
+        #expect(try await spool.appendIfSpooling(Self.entry(4)) == nil)
+    }
+}

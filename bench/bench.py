@@ -1,0 +1,174 @@
+"""AuditShipper benchmarks: starts a broker, the example upstream and audit-producer (release
+builds) on 127.0.0.1, drives bounded wrk loads and prints Markdown tables.
+
+Every scenario measures its baseline in the same run, alternating rounds, and reports medians.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BROKER_PORT = 19392
+UPSTREAM_PORT = 18600
+PROXY_PORT = 18610
+ADMIN_PORT = 18611
+
+
+def wait_http(url, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"bench: {url} did not answer within {timeout} s")
+
+
+class Stack:
+    """The broker, the upstream and the producer, started once for all scenarios."""
+
+    def __init__(self, bin_dir, work_dir):
+        self.bin_dir = bin_dir
+        self.work_dir = work_dir
+        self.processes = []
+
+    def start(self, producer_args):
+        subprocess.run([f"{ROOT}/scripts/broker", "stop", "--port", str(BROKER_PORT)], capture_output=True)
+        subprocess.run([f"{ROOT}/scripts/broker", "start", "--port", str(BROKER_PORT)], check=True, capture_output=True)
+        subprocess.run([f"{ROOT}/scripts/broker", "topic", "bench.exchanges", "--partitions", "3", "--port", str(BROKER_PORT)],
+                       check=True, capture_output=True)
+        self.spawn("upstream", [f"{self.bin_dir}/example-upstream", "--listen", f"127.0.0.1:{UPSTREAM_PORT}"])
+        wait_http(f"http://127.0.0.1:{UPSTREAM_PORT}/healthz")
+        self.producer = self.spawn("producer", [
+            f"{self.bin_dir}/audit-producer",
+            "--upstream", f"http://127.0.0.1:{UPSTREAM_PORT}",
+            "--listen", f"127.0.0.1:{PROXY_PORT}", "--admin-listen", f"127.0.0.1:{ADMIN_PORT}",
+            "--route", "POST /api/captured/**",
+            "--kafka-brokers", f"127.0.0.1:{BROKER_PORT}", "--kafka-topic", "bench.exchanges",
+            "--log-level", "warning", "--kafka-message-max-bytes", "8MiB",
+        ] + producer_args)
+        wait_http(f"http://127.0.0.1:{ADMIN_PORT}/healthz")
+
+    def spawn(self, name, command):
+        log = open(os.path.join(self.work_dir, f"{name}.log"), "w")
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def stop(self):
+        for process in reversed(self.processes):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        subprocess.run([f"{ROOT}/scripts/broker", "stop", "--port", str(BROKER_PORT)], capture_output=True)
+
+    def metric(self, name):
+        with urllib.request.urlopen(f"http://127.0.0.1:{ADMIN_PORT}/metrics", timeout=5) as response:
+            total = 0.0
+            for line in response.read().decode().splitlines():
+                if line.startswith(name) and not line.startswith("#"):
+                    total += float(line.rsplit(" ", 1)[1])
+            return total
+
+
+def json_body(path, size):
+    items, index = [], 0
+    text = '{"items":['
+    parts = []
+    length = len(text)
+    while length < size - 64:
+        part = f'{{"id":{index},"sku":"SKU-{index % 9973}","qty":{index % 7 + 1},"note":"abcdefgh"}}'
+        parts.append(part)
+        length += len(part) + 1
+        index += 1
+    with open(path, "w") as f:
+        f.write(text + ",".join(parts) + "]}")
+    return path
+
+
+def wrk(url, body, connections, seconds):
+    env = dict(os.environ, BENCH_BODY=body)
+    result = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", f"{ROOT}/bench/post.lua", url],
+        env=env, capture_output=True, text=True, timeout=seconds + 60,
+    )
+    line = [l for l in result.stdout.splitlines() if l.startswith("{")]
+    if not line:
+        raise SystemExit(f"bench: wrk printed no figures for {url}:\n{result.stdout}\n{result.stderr}")
+    figures = json.loads(line[-1])
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    return figures
+
+
+def overhead(stack, body_path, size_label, connections, seconds, rounds):
+    """direct vs proxy (route not captured) vs proxy (captured), alternating rounds."""
+    targets = [
+        ("direct", f"http://127.0.0.1:{UPSTREAM_PORT}/api/plain/echo"),
+        ("proxy, not captured", f"http://127.0.0.1:{PROXY_PORT}/api/plain/echo"),
+        ("proxy, captured", f"http://127.0.0.1:{PROXY_PORT}/api/captured/echo"),
+    ]
+    results = {name: [] for name, _ in targets}
+    for _ in range(rounds):
+        for name, url in targets:
+            results[name].append(wrk(url, body_path, connections, seconds))
+    rows = []
+    base = None
+    for name, _ in targets:
+        runs = results[name]
+        row = {
+            "name": name,
+            "rps": statistics.median(r["rps"] for r in runs),
+            "p50": statistics.median(r["p50"] for r in runs) / 1000,
+            "p99": statistics.median(r["p99"] for r in runs) / 1000,
+            "p999": statistics.median(r["p999"] for r in runs) / 1000,
+            "errors": sum(r["errors"] for r in runs),
+        }
+        rows.append(row)
+    return rows
+
+
+def print_overhead(rows, size_label, connections):
+    print(f"\n### {size_label} request + {size_label} response, concurrency {connections}\n")
+    print("| path | req/s | p50 ms | p99 ms | p99.9 ms | p50 vs uncaptured | p99 vs uncaptured | req/s vs uncaptured | p50 vs direct | errors |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    direct, plain = rows[0], rows[1]
+    for row in rows:
+        print(f"| {row['name']} | {row['rps']:.1f} | {row['p50']:.2f} | {row['p99']:.2f} | {row['p999']:.2f} | "
+              f"{row['p50'] / plain['p50']:.3f} | {row['p99'] / plain['p99']:.3f} | {row['rps'] / plain['rps']:.3f} | "
+              f"{row['p50'] / direct['p50']:.3f} | {row['errors']} |")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin-dir", required=True)
+    parser.add_argument("--work-dir", required=True)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--producer-arg", action="append", default=[])
+    args = parser.parse_args()
+
+    stack = Stack(args.bin_dir, args.work_dir)
+    try:
+        stack.start(args.producer_arg)
+        body = json_body(os.path.join(args.work_dir, "body-1m.json"), 1 << 20)
+        rows = overhead(stack, body, "1 MB", 16, args.seconds, args.rounds)
+        print_overhead(rows, "1 MB", 16)
+        time.sleep(3)
+        print(f"\ncaptured {stack.metric('auditshipper_exchanges_captured_total'):.0f}, "
+              f"published {stack.metric('auditshipper_exchanges_published_total'):.0f}, "
+              f"dropped {stack.metric('auditshipper_exchanges_dropped_total'):.0f}")
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

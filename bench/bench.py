@@ -52,7 +52,7 @@ class Stack:
             "--listen", f"127.0.0.1:{PROXY_PORT}", "--admin-listen", f"127.0.0.1:{ADMIN_PORT}",
             "--route", "POST /api/captured/**",
             "--kafka-brokers", f"127.0.0.1:{BROKER_PORT}", "--kafka-topic", "bench.exchanges",
-            "--log-level", "warning", "--kafka-message-max-bytes", "8MiB",
+            "--log-level", "warning", "--spool-dir", os.path.join(self.work_dir, "spool"),
         ] + producer_args)
         wait_http(f"http://127.0.0.1:{ADMIN_PORT}/healthz")
 

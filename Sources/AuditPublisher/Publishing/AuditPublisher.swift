@@ -131,9 +131,10 @@ public final class AuditPublisher: Service, ExchangeSink {
             return
         }
         let start = ContinuousClock.now
-        await send(entry, exchangeID: exchangeID, onDelivered: { [metrics] in
+        await send(entry, exchangeID: exchangeID, onDelivered: { [metrics] report in
             metrics.published.increment()
             metrics.deliveryLatency.recordElapsed(since: start)
+            self.logDelivery(exchangeID, report)
         }, onFailed: { error in
             self.logger.warning("Kafka delivery failed; spooling", metadata: ["exchange.id": "\(exchangeID)", "kafka.error": "\(error)"])
             self.storeBlocking(entry, exchangeID: exchangeID)
@@ -144,7 +145,7 @@ public final class AuditPublisher: Service, ExchangeSink {
     private func send(
         _ entry: SpoolEntry,
         exchangeID: String,
-        onDelivered: @escaping @Sendable () -> Void,
+        onDelivered: @escaping @Sendable (KafkaDeliveryReport) -> Void,
         onFailed: @escaping @Sendable (KafkaError) -> Void
     ) async {
         let records = EnvelopeChunker.split(entry.record, id: exchangeID, messageMaxBytes: configuration.messageMaxBytes)
@@ -193,6 +194,16 @@ public final class AuditPublisher: Service, ExchangeSink {
         }
     }
 
+    /// A delivery receipt at debug level: where the broker said it stored the envelope (the last
+    /// chunk's position for chunked ones), for tracing an exchange end to end.
+    private func logDelivery(_ exchangeID: String, _ report: KafkaDeliveryReport) {
+        logger.debug("envelope delivered", metadata: [
+            "exchange.id": "\(exchangeID)",
+            "kafka.partition": "\(report.partition)",
+            "kafka.offset": "\(report.offset.map(String.init) ?? "none")",
+        ])
+    }
+
     private func drop(_ exchangeID: String, _ reason: DropReason, _ detail: String, kafkaError: KafkaError? = nil) {
         metrics.dropped(reason: reason).increment()
         if let kafkaError { metrics.kafkaError(code: kafkaError.rdKafkaErrorName ?? "\(kafkaError.code)").increment() }
@@ -225,8 +236,12 @@ public final class AuditPublisher: Service, ExchangeSink {
                         batch.abandon(from: index)
                         break
                     }
-                    await send(entry, exchangeID: entry.record.header("ce_id") ?? "spooled",
-                               onDelivered: { batch.record(index, delivered: true) },
+                    let exchangeID = entry.record.header("ce_id") ?? "spooled"
+                    await send(entry, exchangeID: exchangeID,
+                               onDelivered: { report in
+                                   batch.record(index, delivered: true)
+                                   self.logDelivery(exchangeID, report)
+                               },
                                onFailed: { _ in batch.record(index, delivered: false) })
                 }
                 let (prefix, delivered) = await batch.wait()

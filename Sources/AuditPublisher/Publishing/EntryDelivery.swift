@@ -1,8 +1,9 @@
 import Kafka
 import Synchronization
 
-/// Tracks the chunks of one envelope through Kafka and reports its outcome once: delivered when
-/// every chunk is acknowledged, failed at the first chunk that fails.
+/// Tracks the chunks of one envelope through Kafka and reports its outcome once: delivered (with
+/// the report of the chunk acknowledged last) when every chunk is acknowledged, failed at the
+/// first chunk that fails.
 final class EntryDelivery: Sendable {
     private struct State {
         var remaining: Int
@@ -10,23 +11,23 @@ final class EntryDelivery: Sendable {
     }
 
     private let state: Mutex<State>
-    private let onDelivered: @Sendable () -> Void
+    private let onDelivered: @Sendable (KafkaDeliveryReport) -> Void
     private let onFailed: @Sendable (KafkaError) -> Void
 
-    init(chunks: Int, onDelivered: @escaping @Sendable () -> Void, onFailed: @escaping @Sendable (KafkaError) -> Void) {
+    init(chunks: Int, onDelivered: @escaping @Sendable (KafkaDeliveryReport) -> Void, onFailed: @escaping @Sendable (KafkaError) -> Void) {
         state = Mutex(State(remaining: chunks))
         self.onDelivered = onDelivered
         self.onFailed = onFailed
     }
 
     func record(_ result: Result<KafkaDeliveryReport, KafkaError>) {
-        enum Report { case none, delivered, failed(KafkaError) }
+        enum Report { case none, delivered(KafkaDeliveryReport), failed(KafkaError) }
         let report = state.withLock { state -> Report in
             guard !state.failed else { return .none }
             switch result {
-            case .success:
+            case .success(let report):
                 state.remaining -= 1
-                return state.remaining == 0 ? .delivered : .none
+                return state.remaining == 0 ? .delivered(report) : .none
             case .failure(let error):
                 state.failed = true
                 return .failed(error)
@@ -34,7 +35,7 @@ final class EntryDelivery: Sendable {
         }
         switch report {
         case .none: break
-        case .delivered: onDelivered()
+        case .delivered(let report): onDelivered(report)
         case .failed(let error): onFailed(error)
         }
     }

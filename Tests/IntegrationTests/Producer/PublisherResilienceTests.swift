@@ -20,44 +20,67 @@ struct PublisherResilienceTests {
     }
 
     /// Sends `count` requests with `concurrency` in flight; returns the request ids the proxy
-    /// answered with 200 (acknowledged to the client) and the slowest answer.
+    /// answered with 200 (acknowledged to the client). `onProgress` runs after each answer and
+    /// returns whether to keep sending.
     static func load(
         _ producer: ProducerProcess,
         count: Int,
         concurrency: Int,
         prefix: String,
         bytes: Int = 2048,
-        onProgress: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) async -> (acknowledged: [String], slowest: Duration) {
-        await withTaskGroup(of: (String?, Duration).self) { group in
+        onProgress: @escaping @Sendable (Int) async -> Bool = { _ in true }
+    ) async -> [String] {
+        await withTaskGroup(of: String?.self) { group in
             var acknowledged: [String] = []
-            var slowest: Duration = .zero
             var next = 0
             var done = 0
+            var keepSending = true
             func add() {
                 let index = next
                 next += 1
                 group.addTask {
                     let requestID = "\(prefix)-\(String(format: "%05d", index))"
-                    let start = ContinuousClock.now
                     let reply = try? await HTTPTestClient.send(
                         "\(producer.proxyURL)/api/echo",
                         headers: [("Content-Type", "application/json"), ("X-Request-ID", requestID), ("X-Tenant", "tenant-\(index % 3)")],
-                        body: Self.body(index, bytes: bytes)
+                        body: Self.body(index, bytes: bytes),
+                        timeout: .seconds(10)
                     )
-                    return (reply?.status == 200 ? requestID : nil, ContinuousClock.now - start)
+                    return reply?.status == 200 ? requestID : nil
                 }
             }
             for _ in 0..<min(concurrency, count) { add() }
-            while let (requestID, elapsed) = await group.next() {
+            while let requestID = await group.next() {
                 done += 1
                 if let requestID { acknowledged.append(requestID) }
-                slowest = max(slowest, elapsed)
-                await onProgress(done)
-                if next < count { add() }
+                keepSending = await onProgress(done) && keepSending
+                if keepSending, next < count { add() }
             }
-            return (acknowledged, slowest)
+            return acknowledged
         }
+    }
+
+    /// Exchanges the broker acknowledged (per the producer's debug delivery receipts) whose
+    /// offset the topic no longer holds for them: lost by the broker after it said it had them.
+    static func lostByBroker(receiptsIn log: String, received: [EnvelopeCollector.Received]) -> Set<String> {
+        var stored: [String: String] = [:]
+        for record in received {
+            for position in record.positions { stored["\(position.partition)/\(position.offset)"] = record.record.exchangeID }
+        }
+        let receivedIDs = Set(received.map(\.record.exchangeID))
+        var lost: Set<String> = []
+        for line in log.split(separator: "\n") where line.contains("envelope delivered") {
+            guard let id = field("exchange.id", in: line), let partition = field("kafka.partition", in: line),
+                let offset = field("kafka.offset", in: line), !receivedIDs.contains(id)
+            else { continue }
+            if stored["\(partition)/\(offset)"] != id { lost.insert(id) }
+        }
+        return lost
+    }
+
+    private static func field(_ name: String, in line: Substring) -> String? {
+        guard let range = line.range(of: "\(name)=") else { return nil }
+        return String(line[range.upperBound...].prefix { !$0.isWhitespace })
     }
 
     @Test("broker down at start: responses stay fast, envelopes spool, then all arrive once, in order per key")
@@ -112,18 +135,26 @@ struct PublisherResilienceTests {
         let upstream = try await UpstreamApp.start()
         defer { upstream.stop() }
         let producer = try await ProducerProcess.start(arguments: Self.producerArguments(
-            upstream: upstream, broker: broker.bootstrap, topic: topic, spool: ProducerProcess.temporarySpool()))
+            upstream: upstream, broker: broker.bootstrap, topic: topic, spool: ProducerProcess.temporarySpool(),
+            extra: ["--log-level", "debug"]))
 
         let restarted = RestartOnce()
-        let (acknowledged, _) = await Self.load(producer, count: 2000, concurrency: 8, prefix: "kill") { done in
+        let acknowledged = await Self.load(producer, count: 2000, concurrency: 8, prefix: "kill") { done in
             if done == 600 { await restarted.run { try? await broker.kill(); try? await Task.sleep(for: .seconds(3)); try? await broker.start() } }
+            return true
         }
         #expect(await restarted.didRun)
         #expect(acknowledged.count == 2000)
+        try await producer.waitUntilDrained(timeout: .seconds(120))
 
         let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
-        let missing = try await collector.waitForAll(Set(acknowledged), timeout: .seconds(180))
-        #expect(missing.isEmpty, "\(missing.count) acknowledged exchanges missing, e.g. \(missing.sorted().prefix(5))")
+        let missing = try await collector.waitForAll(Set(acknowledged), timeout: .seconds(30))
+        // Tansu 0.6 with S3 storage loses batches it acknowledged just before it dies (reproduced
+        // with confluent-kafka alone); the producer's delivery receipts tell those apart from
+        // exchanges this project would have lost.
+        let lostByBroker = Self.lostByBroker(receiptsIn: producer.log, received: collector.all)
+        print("broker kill: \(acknowledged.count) acknowledged to clients, \(missing.count) missing, \(lostByBroker.count) of them acknowledged by the broker and lost by it")
+        #expect(missing.count <= lostByBroker.count, "\(missing.count - lostByBroker.count) acknowledged exchanges lost by the producer, e.g. \(missing.sorted().prefix(5))")
         try await collector.stop()
         #expect(await producer.terminate() == 0)
         await broker.stop()
@@ -141,8 +172,10 @@ struct PublisherResilienceTests {
                                                extra: ["--queue-max-bytes", String(queueBytes)])
         let first = try await ProducerProcess.start(arguments: arguments)
         let killed = RestartOnce()
-        let (acknowledged, _) = await Self.load(first, count: 300, concurrency: 4, prefix: "sigkill") { done in
-            if done == 200 { await killed.run { first.kill() } }
+        let acknowledged = await Self.load(first, count: 400, concurrency: 4, prefix: "sigkill") { done in
+            guard done >= 200 else { return true }
+            await killed.run { first.kill() }
+            return false
         }
         #expect(await killed.didRun)
         let spooledFiles = try FileManager.default.contentsOfDirectory(atPath: spool).filter { $0.hasSuffix(".log") }
@@ -150,11 +183,13 @@ struct PublisherResilienceTests {
 
         try await broker.start()
         let second = try await ProducerProcess.start(arguments: arguments)
+        try await second.waitUntilDrained(timeout: .seconds(60))
         let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
-        let missing = try await collector.waitForAll(Set(acknowledged), timeout: .seconds(60))
-        // What can be lost: exchanges in the memory queue (at most queueBytes) and requests in flight.
-        let exchangeBytes = 2 * 2048 + 2048
-        let bound = queueBytes / exchangeBytes + 4
+        let missing = try await collector.waitForAll(Set(acknowledged), timeout: .seconds(20))
+        // What SIGKILL can lose: the memory queue (at most queueBytes, each exchange holding at
+        // least its two 2 KB bodies) and the exchanges in flight (being built or spooled), at most
+        // one per connection plus the one the publisher holds.
+        let bound = queueBytes / 4096 + 4 + 1
         print("producer SIGKILL: \(acknowledged.count) acknowledged to clients, \(missing.count) lost (bound \(bound))")
         #expect(missing.count <= bound, "lost \(missing.count), more than the documented bound \(bound)")
         #expect(acknowledged.count >= 200)
@@ -222,7 +257,7 @@ struct PublisherResilienceTests {
             let producer = try await ProducerProcess.start(arguments: Self.producerArguments(
                 upstream: upstream, broker: try IntegrationBroker.bootstrapServers()[0], topic: topic,
                 spool: ProducerProcess.temporarySpool(), extra: ["--overflow-policy", policy, "--queue-max-bytes", queueBytes]))
-            let (acknowledged, _) = await Self.load(producer, count: 40, concurrency: 8, prefix: policy, bytes: 8192)
+            let acknowledged = await Self.load(producer, count: 40, concurrency: 8, prefix: policy, bytes: 8192)
             #expect(acknowledged.count == 40, "\(policy): responses must never fail for auditing")
             let collector = try EnvelopeCollector(topic: topic)
             switch policy {

@@ -24,13 +24,14 @@ struct HTTPTestClient {
         _ url: String,
         method: HTTPMethod = .POST,
         headers: [(String, String)] = [],
-        body: ByteBuffer? = nil
+        body: ByteBuffer? = nil,
+        timeout: Duration = .seconds(30)
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(body) }
-        let response = try await client.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout.components.seconds * 1000)))
         let collected = try await response.body.collect(upTo: 64 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers, body: collected)
     }

@@ -94,6 +94,22 @@ final class ProducerProcess: Sendable {
             .reduce(0, +)
     }
 
+    /// Waits until the producer holds nothing for Kafka: its queue and spool are empty and every
+    /// captured exchange was published, replayed or dropped.
+    func waitUntilDrained(timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let spoolFiles = try await metric("auditshipper_spool_files")
+            let queued = try await metric("auditshipper_queue_bytes")
+            if spoolFiles == 0, queued == 0, try await metric("auditshipper_kafka_reachable") == 1 {
+                try await Task.sleep(for: .seconds(2))
+                return
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw NotStarted(output: "not drained within \(timeout):\n\(log.suffix(3000))")
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     func terminate() async -> Int32 {
         process.terminate()

@@ -71,6 +71,24 @@ class Stack:
                 process.kill()
         subprocess.run([f"{ROOT}/scripts/broker", "stop", "--port", str(BROKER_PORT)], capture_output=True)
 
+    def peak_rss_mib(self):
+        """The producer's peak resident set size so far (VmHWM), in MiB."""
+        with open(f"/proc/{self.producer.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def cpu_seconds(self):
+        """The producer's user + system CPU time so far, from /proc/PID/stat."""
+        with open(f"/proc/{self.producer.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    def broker(self, action):
+        subprocess.run([f"{ROOT}/scripts/broker", action, "--port", str(BROKER_PORT)], check=True, capture_output=True)
+
     def metric(self, name):
         with urllib.request.urlopen(f"http://127.0.0.1:{ADMIN_PORT}/metrics", timeout=5) as response:
             total = 0.0
@@ -147,6 +165,26 @@ def print_overhead(rows, size_label, connections):
               f"{row['p50'] / direct['p50']:.3f} | {row['errors']} |")
 
 
+def spool_drain(stack, body_path, target_bytes, fill_seconds):
+    """Stops the broker, fills the spool with captured 1 MB + 1 MB exchanges, starts the broker
+    and times the replay until the spool is empty."""
+    stack.broker("stop")
+    time.sleep(6)  # the producer notices within its 1 s check and spools
+    deadline = time.time() + fill_seconds
+    while time.time() < deadline and stack.metric("auditshipper_spool_bytes") < target_bytes:
+        wrk(f"http://127.0.0.1:{PROXY_PORT}/api/captured/echo", body_path, 8, 5)
+    spooled_bytes = stack.metric("auditshipper_spool_bytes")
+    spooled = stack.metric("auditshipper_exchanges_spooled_total")
+    replayed_before = stack.metric("auditshipper_exchanges_replayed_total")
+    start = time.time()
+    stack.broker("start")
+    while stack.metric("auditshipper_spool_files") > 0 and time.time() - start < 600:
+        time.sleep(0.5)
+    drain = time.time() - start
+    replayed = stack.metric("auditshipper_exchanges_replayed_total") - replayed_before
+    return {"bytes": spooled_bytes, "spooled": spooled, "replayed": replayed, "seconds": drain}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin-dir", required=True)
@@ -154,18 +192,36 @@ def main():
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--producer-arg", action="append", default=[])
+    parser.add_argument("--spool-target", default=str(1 << 30), help="bytes to spool before timing the drain (0 skips it)")
     args = parser.parse_args()
 
     stack = Stack(args.bin_dir, args.work_dir)
     try:
         stack.start(args.producer_arg)
         body = json_body(os.path.join(args.work_dir, "body-1m.json"), 1 << 20)
+        cpu_before = stack.cpu_seconds()
         rows = overhead(stack, body, "1 MB", 16, args.seconds, args.rounds)
         print_overhead(rows, "1 MB", 16)
         time.sleep(3)
-        print(f"\ncaptured {stack.metric('auditshipper_exchanges_captured_total'):.0f}, "
-              f"published {stack.metric('auditshipper_exchanges_published_total'):.0f}, "
-              f"dropped {stack.metric('auditshipper_exchanges_dropped_total'):.0f}")
+        captured = stack.metric("auditshipper_exchanges_captured_total")
+        published = stack.metric("auditshipper_exchanges_published_total")
+        seconds_captured = args.seconds * args.rounds
+        print(f"\n### Publishing 1 MB + 1 MB exchanges, broker up\n")
+        print(f"captured {captured:.0f}, published (acknowledged) {published:.0f}, "
+              f"dropped {stack.metric('auditshipper_exchanges_dropped_total'):.0f}, "
+              f"spooled {stack.metric('auditshipper_exchanges_spooled_total'):.0f}")
+        print(f"sustained: {published / seconds_captured:.1f} exchanges/s, "
+              f"{published * 2 * (1 << 20) / seconds_captured / 1e6:.1f} MB/s of bodies "
+              f"over the {seconds_captured} s of captured load")
+        print(f"producer CPU over all loads: {stack.cpu_seconds() - cpu_before:.1f} s")
+        print(f"producer peak RSS: {stack.peak_rss_mib():.0f} MiB (queue bound 256 MiB + librdkafka buffer 64 MiB)")
+        if int(args.spool_target) > 0:
+            result = spool_drain(stack, body, int(args.spool_target), 240)
+            print(f"\n### Spool drain after the broker returns\n")
+            print(f"spooled {result['bytes'] / (1 << 20):.0f} MiB ({result['spooled']:.0f} exchanges); "
+                  f"replayed {result['replayed']:.0f} in {result['seconds']:.1f} s "
+                  f"({result['bytes'] / 1e6 / max(result['seconds'], 0.001):.1f} MB/s)")
+            print(f"producer peak RSS: {stack.peak_rss_mib():.0f} MiB")
     finally:
         stack.stop()
 

@@ -73,10 +73,4 @@ public struct BodyRecord: Sendable, Equatable {
     public static func declaresJSON(_ contentType: String?) -> Bool {
         BodyClassifier.isJSONMediaType(contentType)
     }
-
-    /// An absent body (no bytes seen).
-    public static func empty(sha256: String, contentType: String? = nil) -> BodyRecord {
-        BodyRecord(size: 0, captured: 0, truncated: false, sha256: sha256, contentType: contentType,
-                   contentEncoding: nil, encoding: .text, data: ByteBuffer())
-    }
 }

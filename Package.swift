@@ -57,10 +57,12 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .target(name: "CCRC32C"),
         .target(
             name: "AuditPublisher",
             dependencies: [
                 "AuditCapture",
+                "CCRC32C",
                 "AuditEnvelope",
                 "Kafka",
                 .product(name: "DequeModule", package: "swift-collections"),

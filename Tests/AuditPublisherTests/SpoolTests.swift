@@ -113,25 +113,25 @@ struct SpoolTests {
         #expect(replay.entries == [4, 5].map { Self.entry($0) })
     }
 
-    @Test("spooling mode: starts spooling, switches to sending once drained, back to spooling on demand")
+    @Test("spooling mode: a fresh spool sends directly, spools on demand, sends again once drained; leftovers spool first")
     func spoolingMode() async throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var configuration = SpoolConfiguration()
         configuration.directory = directory
         let spool = try Spool(configuration: configuration)
-        #expect(try await spool.appendIfSpooling(Self.entry(0)) == true)
-        let first = try #require(try await spool.nextReplay())
-        #expect(first.entries == [Self.entry(0)])
-        try await spool.finished(first.segment)
-        #expect(try await spool.nextReplay() == nil)
         #expect(try await spool.appendIfSpooling(Self.entry(1)) == nil)
         #expect(try await spool.append(Self.entry(2)))
         #expect(try await spool.appendIfSpooling(Self.entry(3)) == true)
-        let second = try #require(try await spool.nextReplay())
-        #expect(second.entries == [2, 3].map { Self.entry($0) })
-        try await spool.finished(second.segment)
+        let replay = try #require(try await spool.nextReplay())
+        #expect(replay.entries == [2, 3].map { Self.entry($0) })
+        try await spool.finished(replay.segment)
         #expect(try await spool.nextReplay() == nil)
         #expect(try await spool.appendIfSpooling(Self.entry(4)) == nil)
+
+        #expect(try await spool.append(Self.entry(5)))
+        try await spool.close()
+        let restarted = try Spool(configuration: configuration)
+        #expect(try await restarted.appendIfSpooling(Self.entry(6)) == true, "a spool with leftovers keeps new entries behind them")
     }
 }

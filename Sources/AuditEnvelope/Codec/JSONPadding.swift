@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 
 /// Splits a JSON body into the whitespace before its value, the value and the whitespace after.
@@ -21,7 +24,10 @@ enum JSONPadding {
     /// Whether the value (without surrounding whitespace) holds a raw line break, which would
     /// split a one-event-per-line archive; such bodies are stored as text instead.
     static func valueHasLineBreak(_ body: ByteBuffer) -> Bool {
-        split(body).value.readableBytesView.contains { $0 == 0x0A || $0 == 0x0D }
+        split(body).value.withUnsafeReadableBytes { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, 0x0A, bytes.count) != nil || memchr(base, 0x0D, bytes.count) != nil
+        }
     }
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {

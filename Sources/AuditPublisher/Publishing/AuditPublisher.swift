@@ -35,6 +35,7 @@ public final class AuditPublisher: Service, ExchangeSink {
     private let metrics = PublisherMetrics()
     private let dropLog: RateLimitedDropLog
     private let reachable = Atomic<Bool>(false)
+    private let hasCheckedKafka = Atomic<Bool>(false)
     private let spoolHasRoom = Atomic<Bool>(true)
 
     /// Creates a publisher and opens its spool.
@@ -80,6 +81,9 @@ public final class AuditPublisher: Service, ExchangeSink {
     }
 
     public func run() async throws {
+        // Until the first check answers, exchanges wait in the queue: sending them to a broker
+        // that turns out to be down would leave them in librdkafka, ahead of later ones that spool.
+        await checkKafka()
         await withTaskGroup(of: Void.self) { background in
             background.addTask { await self.watchKafka() }
             background.addTask { await self.replaySpool() }
@@ -273,17 +277,24 @@ public final class AuditPublisher: Service, ExchangeSink {
         }
     }
 
-    /// Checks every few seconds that a broker answers; while none does, new envelopes spool.
+    /// Checks every few seconds that a broker answers.
     private func watchKafka() async {
         while !Task.isCancelled {
-            let isReachable = (try? await producer.metadata(allTopics: false, timeout: .seconds(2))) != nil
-            if reachable.exchange(isReachable, ordering: .relaxed) != isReachable {
-                logger.log(level: isReachable ? .info : .warning, "Kafka \(isReachable ? "reachable" : "unreachable; spooling envelopes to disk")")
-            }
-            if !isReachable { await spool.startSpooling() }
-            metrics.kafkaReachable.record(isReachable ? 1 : 0)
-            try? await Task.sleep(for: .seconds(isReachable ? 5 : 1))
+            try? await Task.sleep(for: .seconds(isKafkaReachable ? 5 : 1))
+            await checkKafka()
         }
+    }
+
+    /// Asks a broker for metadata; while none answers, new envelopes spool.
+    private func checkKafka() async {
+        let isReachable = (try? await producer.metadata(allTopics: false, timeout: .seconds(2))) != nil
+        let wasReachable = reachable.exchange(isReachable, ordering: .relaxed)
+        let isFirstCheck = !hasCheckedKafka.exchange(true, ordering: .relaxed)
+        if !isReachable { await spool.startSpooling() }
+        if isFirstCheck || wasReachable != isReachable {
+            logger.log(level: isReachable ? .info : .warning, "Kafka \(isReachable ? "reachable" : "unreachable; spooling envelopes to disk")")
+        }
+        metrics.kafkaReachable.record(isReachable ? 1 : 0)
     }
 }
 

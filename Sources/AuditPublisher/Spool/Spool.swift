@@ -21,9 +21,8 @@ final class Spool: @unchecked Sendable {
             segmentBytes: configuration.segmentBytes,
             syncInterval: configuration.syncInterval
         )
-        // Spool until the first replay pass finds Kafka reachable and the spool empty: envelopes
-        // left by an earlier run go first, and nothing waits in memory for a broker not yet seen.
-        isSpooling = true
+        // Envelopes left by an earlier run go first: new ones queue behind them.
+        isSpooling = !disk.isEmpty
         recordGauges()
     }
 

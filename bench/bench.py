@@ -52,7 +52,7 @@ class Stack:
             "--listen", f"127.0.0.1:{PROXY_PORT}", "--admin-listen", f"127.0.0.1:{ADMIN_PORT}",
             "--route", "POST /api/captured/**",
             "--kafka-brokers", f"127.0.0.1:{BROKER_PORT}", "--kafka-topic", "bench.exchanges",
-            "--log-level", "warning", "--spool-dir", os.path.join(self.work_dir, "spool"),
+            "--log-level", "warning", "--spool-dir", os.path.join(self.work_dir, "spool"), "--spool-max-bytes", "2GiB",
         ] + producer_args)
         wait_http(f"http://127.0.0.1:{ADMIN_PORT}/healthz")
 
@@ -168,6 +168,15 @@ def print_overhead(rows, size_label, connections):
 def spool_drain(stack, body_path, target_bytes, fill_seconds):
     """Stops the broker, fills the spool with captured 1 MB + 1 MB exchanges, starts the broker
     and times the replay until the spool is empty."""
+    # Stop the broker only once nothing is in flight: an idempotent producer whose in-flight
+    # batches a restarted broker (memory storage) has forgotten fails fatally and must restart.
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        done = sum(stack.metric(f"auditshipper_exchanges_{kind}_total") for kind in ("published", "spooled", "dropped"))
+        if done >= stack.metric("auditshipper_exchanges_captured_total") and stack.metric("auditshipper_spool_files") == 0:
+            break
+        time.sleep(1)
+    time.sleep(3)
     stack.broker("stop")
     time.sleep(6)  # the producer notices within its 1 s check and spools
     deadline = time.time() + fill_seconds
@@ -192,7 +201,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--producer-arg", action="append", default=[])
-    parser.add_argument("--spool-target", default=str(1 << 30), help="bytes to spool before timing the drain (0 skips it)")
+    parser.add_argument("--spool-target", default=str(10**9), help="bytes to spool before timing the drain (0 skips it; the spool holds 2 GiB)")
     args = parser.parse_args()
 
     stack = Stack(args.bin_dir, args.work_dir)

@@ -59,6 +59,11 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// Whether the last periodic check reached a Kafka broker.
     public var isKafkaReachable: Bool { reachable.load(ordering: .relaxed) }
 
+    /// Why the publisher cannot recover by itself, if it cannot: the Kafka producer failed
+    /// fatally (for example a broker that lost its idempotent-producer state). Envelopes keep
+    /// going to the spool; a restart replays them with a new producer.
+    public var fatalFailure: String? { producer.fatalError.map { "\($0)" } }
+
     /// Whether envelopes can be kept: Kafka is reachable or the spool has room.
     public var isReady: Bool { isKafkaReachable || spoolHasRoom.load(ordering: .relaxed) }
 
@@ -287,7 +292,9 @@ public final class AuditPublisher: Service, ExchangeSink {
 
     /// Asks a broker for metadata; while none answers, new envelopes spool.
     private func checkKafka() async {
-        let isReachable = (try? await producer.metadata(allTopics: false, timeout: .seconds(2))) != nil
+        // A fatally failed producer cannot send again: treat Kafka as unreachable so envelopes spool.
+        let answered = (try? await producer.metadata(allTopics: false, timeout: .seconds(2))) != nil
+        let isReachable = answered && producer.fatalError == nil
         let wasReachable = reachable.exchange(isReachable, ordering: .relaxed)
         let isFirstCheck = !hasCheckedKafka.exchange(true, ordering: .relaxed)
         if !isReachable { await spool.startSpooling() }

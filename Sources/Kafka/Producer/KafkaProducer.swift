@@ -89,6 +89,11 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// The fatal error that made this producer unusable, if any (for example an idempotence
+    /// violation after a broker lost its producer state). A producer with a fatal error fails
+    /// every send; create a new one.
+    public var fatalError: KafkaError? { client.fatalError() }
+
     /// The number of records and requests librdkafka has not finished with.
     public var pendingCount: Int { Int(rd_kafka_outq_len(client.handle)) }
 

@@ -201,6 +201,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--producer-arg", action="append", default=[])
+    parser.add_argument("--only-drain", action="store_true", help="skip the overhead loads; time the spool drain only")
     parser.add_argument("--spool-target", default=str(10**9), help="bytes to spool before timing the drain (0 skips it; the spool holds 2 GiB)")
     args = parser.parse_args()
 
@@ -208,22 +209,8 @@ def main():
     try:
         stack.start(args.producer_arg)
         body = json_body(os.path.join(args.work_dir, "body-1m.json"), 1 << 20)
-        cpu_before = stack.cpu_seconds()
-        rows = overhead(stack, body, "1 MB", 16, args.seconds, args.rounds)
-        print_overhead(rows, "1 MB", 16)
-        time.sleep(3)
-        captured = stack.metric("auditshipper_exchanges_captured_total")
-        published = stack.metric("auditshipper_exchanges_published_total")
-        seconds_captured = args.seconds * args.rounds
-        print(f"\n### Publishing 1 MB + 1 MB exchanges, broker up\n")
-        print(f"captured {captured:.0f}, published (acknowledged) {published:.0f}, "
-              f"dropped {stack.metric('auditshipper_exchanges_dropped_total'):.0f}, "
-              f"spooled {stack.metric('auditshipper_exchanges_spooled_total'):.0f}")
-        print(f"sustained: {published / seconds_captured:.1f} exchanges/s, "
-              f"{published * 2 * (1 << 20) / seconds_captured / 1e6:.1f} MB/s of bodies "
-              f"over the {seconds_captured} s of captured load")
-        print(f"producer CPU over all loads: {stack.cpu_seconds() - cpu_before:.1f} s")
-        print(f"producer peak RSS: {stack.peak_rss_mib():.0f} MiB (queue bound 256 MiB + librdkafka buffer 64 MiB)")
+        if not args.only_drain:
+            measure_overhead(stack, body, args)
         if int(args.spool_target) > 0:
             result = spool_drain(stack, body, int(args.spool_target), 240)
             print(f"\n### Spool drain after the broker returns\n")
@@ -233,6 +220,26 @@ def main():
             print(f"producer peak RSS: {stack.peak_rss_mib():.0f} MiB")
     finally:
         stack.stop()
+
+
+def measure_overhead(stack, body, args):
+    """direct vs proxy vs captured at 1 MB, then publishing rate, CPU and peak RSS."""
+    cpu_before = stack.cpu_seconds()
+    rows = overhead(stack, body, "1 MB", 16, args.seconds, args.rounds)
+    print_overhead(rows, "1 MB", 16)
+    time.sleep(3)
+    captured = stack.metric("auditshipper_exchanges_captured_total")
+    published = stack.metric("auditshipper_exchanges_published_total")
+    seconds_captured = args.seconds * args.rounds
+    print(f"\n### Publishing 1 MB + 1 MB exchanges, broker up\n")
+    print(f"captured {captured:.0f}, published (acknowledged) {published:.0f}, "
+          f"dropped {stack.metric('auditshipper_exchanges_dropped_total'):.0f}, "
+          f"spooled {stack.metric('auditshipper_exchanges_spooled_total'):.0f}")
+    print(f"sustained: {published / seconds_captured:.1f} exchanges/s, "
+          f"{published * 2 * (1 << 20) / seconds_captured / 1e6:.1f} MB/s of bodies "
+          f"over the {seconds_captured} s of captured load")
+    print(f"producer CPU over all loads: {stack.cpu_seconds() - cpu_before:.1f} s")
+    print(f"producer peak RSS: {stack.peak_rss_mib():.0f} MiB (queue bound 256 MiB + librdkafka buffer 64 MiB)")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ public final class AuditPublisher: Service, ExchangeSink {
     private let dropLog: RateLimitedDropLog
     private let reachable = Atomic<Bool>(false)
     private let hasCheckedKafka = Atomic<Bool>(false)
+    /// Envelopes handed to the producer whose outcome is not known yet.
+    private let inFlight = Atomic<Int>(0)
     private let spoolHasRoom = Atomic<Bool>(true)
 
     /// Creates a publisher and opens its spool.
@@ -158,7 +160,12 @@ public final class AuditPublisher: Service, ExchangeSink {
         onFailed: @escaping @Sendable (KafkaError) -> Void
     ) async {
         let records = EnvelopeChunker.split(entry.record, id: exchangeID, messageMaxBytes: configuration.messageMaxBytes)
-        let delivery = EntryDelivery(chunks: records.count, onDelivered: onDelivered, onFailed: { [metrics] error in
+        inFlight.add(1, ordering: .relaxed)
+        let delivery = EntryDelivery(chunks: records.count, onDelivered: { report in
+            self.inFlight.subtract(1, ordering: .relaxed)
+            onDelivered(report)
+        }, onFailed: { [metrics] error in
+            self.inFlight.subtract(1, ordering: .relaxed)
             metrics.kafkaError(code: error.rdKafkaErrorName ?? "\(error.code)").increment()
             onFailed(error)
         })
@@ -173,6 +180,7 @@ public final class AuditPublisher: Service, ExchangeSink {
                 try await producer.enqueue(message) { delivery.record($0) }
             } catch let error as KafkaError {
                 if error.code == .messageTooLarge {
+                    inFlight.subtract(1, ordering: .relaxed)
                     drop(exchangeID, .tooLarge, "\(error)", kafkaError: error)
                     return
                 }
@@ -223,8 +231,8 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// in it is acknowledged.
     private func replaySpool() async {
         while !Task.isCancelled {
-            // Envelopes librdkafka still holds (sent before an outage) go before the spool's.
-            guard isKafkaReachable, producer.pendingCount == 0 else {
+            // Envelopes sent before an outage and still in flight go before the spool's.
+            guard isKafkaReachable, inFlight.load(ordering: .relaxed) == 0 else {
                 try? await Task.sleep(for: .milliseconds(isKafkaReachable ? 100 : 500))
                 continue
             }

@@ -39,9 +39,11 @@ class Stack:
         self.work_dir = work_dir
         self.processes = []
 
-    def start(self, producer_args):
+    def start(self, producer_args, s3=False):
+        """Starts everything; with `s3`, the broker keeps its data (and producer state) across restarts."""
+        self.s3 = ["--s3"] if s3 else []
         subprocess.run([f"{ROOT}/scripts/broker", "stop", "--port", str(BROKER_PORT)], capture_output=True)
-        subprocess.run([f"{ROOT}/scripts/broker", "start", "--port", str(BROKER_PORT)], check=True, capture_output=True)
+        subprocess.run([f"{ROOT}/scripts/broker", "start", "--port", str(BROKER_PORT)] + self.s3, check=True, capture_output=True)
         subprocess.run([f"{ROOT}/scripts/broker", "topic", "bench.exchanges", "--partitions", "3", "--port", str(BROKER_PORT)],
                        check=True, capture_output=True)
         self.spawn("upstream", [f"{self.bin_dir}/example-upstream", "--listen", f"127.0.0.1:{UPSTREAM_PORT}"])
@@ -87,7 +89,8 @@ class Stack:
         return (int(fields[11]) + int(fields[12])) / ticks
 
     def broker(self, action):
-        subprocess.run([f"{ROOT}/scripts/broker", action, "--port", str(BROKER_PORT)], check=True, capture_output=True)
+        extra = self.s3 if action == "start" else []
+        subprocess.run([f"{ROOT}/scripts/broker", action, "--port", str(BROKER_PORT)] + extra, check=True, capture_output=True)
 
     def metric(self, name):
         with urllib.request.urlopen(f"http://127.0.0.1:{ADMIN_PORT}/metrics", timeout=5) as response:
@@ -177,7 +180,7 @@ def spool_drain(stack, body_path, target_bytes, fill_seconds):
             break
         time.sleep(1)
     time.sleep(3)
-    stack.broker("stop")
+    stack.broker("kill")
     time.sleep(6)  # the producer notices within its 1 s check and spools
     deadline = time.time() + fill_seconds
     while time.time() < deadline and stack.metric("auditshipper_spool_bytes") < target_bytes:
@@ -207,7 +210,8 @@ def main():
 
     stack = Stack(args.bin_dir, args.work_dir)
     try:
-        stack.start(args.producer_arg)
+        # The drain run restarts the broker: S3 storage keeps the producer's idempotence state.
+        stack.start(args.producer_arg, s3=args.only_drain)
         body = json_body(os.path.join(args.work_dir, "body-1m.json"), 1 << 20)
         if not args.only_drain:
             measure_overhead(stack, body, args)

@@ -79,7 +79,7 @@ struct ChunkingTests {
         var reassembler = ChunkReassembler<Int>()
         _ = try reassembler.add(records[0], at: 0)
         var forged = records[1]
-        forged.headers = forged.headers.map { $0.name == EnvelopeChunker.countHeader ? KafkaBinaryCodec.Header(name: $0.name, value: "9") : $0 }
+        forged.headers = forged.headers.map { $0.name == EnvelopeChunker.countHeader ? HeaderField(name: $0.name, value: "9") : $0 }
         #expect(throws: EnvelopeError.self) { try reassembler.add(forged, at: 1) }
     }
 }

@@ -15,7 +15,7 @@ struct SpoolTests {
         SpoolEntry(
             key: ByteBuffer(string: "key-\(index % 3)"),
             record: EnvelopeRecord(
-                headers: [KafkaBinaryCodec.Header(name: "ce_id", value: "id-\(index)"), KafkaBinaryCodec.Header(name: "ce_type", value: "t")],
+                headers: [HeaderField(name: "ce_id", value: "id-\(index)"), HeaderField(name: "ce_type", value: "t")],
                 value: ByteBuffer(bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &+ index) })
             )
         )

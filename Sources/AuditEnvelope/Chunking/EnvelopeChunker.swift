@@ -34,15 +34,15 @@ public enum EnvelopeChunker {
             let start = index * chunkSize
             let length = min(chunkSize, total - start)
             var chunkHeaders = [
-                KafkaBinaryCodec.Header(name: idHeader, value: id),
-                KafkaBinaryCodec.Header(name: indexHeader, value: String(index)),
-                KafkaBinaryCodec.Header(name: countHeader, value: String(count)),
-                KafkaBinaryCodec.Header(name: totalBytesHeader, value: String(total)),
+                HeaderField(name: idHeader, value: id),
+                HeaderField(name: indexHeader, value: String(index)),
+                HeaderField(name: countHeader, value: String(count)),
+                HeaderField(name: totalBytesHeader, value: String(total)),
             ]
             if index == 0 {
                 chunkHeaders += record.headers.filter { $0.name != "content-type" }
             }
-            chunkHeaders.append(KafkaBinaryCodec.Header(name: "content-type", value: chunkContentType))
+            chunkHeaders.append(HeaderField(name: "content-type", value: chunkContentType))
             return EnvelopeRecord(
                 headers: chunkHeaders,
                 value: record.value.getSlice(at: record.value.readerIndex + start, length: length)!

@@ -3,35 +3,21 @@ import NIOCore
 /// The CloudEvents Kafka protocol binding, binary content mode: context attributes in `ce_*`
 /// headers, `data` as the record value.
 public enum KafkaBinaryCodec {
-    /// A Kafka record header (kept free of any Kafka client type).
-    public struct Header: Sendable, Hashable {
-        /// The header name.
-        public var name: String
-        /// The header value.
-        public var value: String
-
-        /// Creates a header.
-        public init(name: String, value: String) {
-            self.name = name
-            self.value = value
-        }
-    }
-
     /// The headers that carry `envelope`'s context attributes.
-    public static func headers(for envelope: AuditEnvelope) -> [Header] {
+    public static func headers(for envelope: AuditEnvelope) -> [HeaderField] {
         [
-            Header(name: "ce_specversion", value: AuditEnvelope.specVersion),
-            Header(name: "ce_id", value: envelope.id),
-            Header(name: "ce_source", value: envelope.source),
-            Header(name: "ce_type", value: envelope.type),
-            Header(name: "ce_time", value: RFC3339.format(microseconds: envelope.time)),
-            Header(name: "content-type", value: AuditEnvelope.dataContentType),
+            HeaderField(name: "ce_specversion", value: AuditEnvelope.specVersion),
+            HeaderField(name: "ce_id", value: envelope.id),
+            HeaderField(name: "ce_source", value: envelope.source),
+            HeaderField(name: "ce_type", value: envelope.type),
+            HeaderField(name: "ce_time", value: RFC3339.format(microseconds: envelope.time)),
+            HeaderField(name: "content-type", value: AuditEnvelope.dataContentType),
         ]
     }
 
     /// Rebuilds an envelope from a record's headers and value.
     /// - Throws: ``EnvelopeError`` when a required `ce_*` header is missing or invalid.
-    public static func decode(headers: [Header], value: ByteBuffer) throws(EnvelopeError) -> AuditEnvelope {
+    public static func decode(headers: [HeaderField], value: ByteBuffer) throws(EnvelopeError) -> AuditEnvelope {
         func header(_ name: String) throws(EnvelopeError) -> String {
             guard let value = headers.last(where: { $0.name == name })?.value else {
                 throw EnvelopeError(.missingField, "header \(name) is missing")

@@ -1,4 +1,5 @@
-/// One HTTP header as recorded: names keep their case and order, repeated names stay repeated.
+/// One header: an HTTP header as recorded (names keep their case and order, repeated names stay
+/// repeated, redacted values are `[REDACTED]`), or a Kafka record header of an envelope.
 public struct HeaderField: Hashable, Sendable {
     /// The header name.
     public var name: String

@@ -32,12 +32,12 @@ struct SpoolEntry: Sendable, Equatable {
         guard let keyLength = buffer.readInteger(as: UInt32.self), let key = buffer.readSlice(length: Int(keyLength)),
             let headerCount = buffer.readInteger(as: UInt16.self)
         else { return nil }
-        var headers: [KafkaBinaryCodec.Header] = []
+        var headers: [HeaderField] = []
         for _ in 0..<headerCount {
             guard let nameLength = buffer.readInteger(as: UInt16.self), let name = buffer.readString(length: Int(nameLength)),
                 let valueLength = buffer.readInteger(as: UInt32.self), let value = buffer.readString(length: Int(valueLength))
             else { return nil }
-            headers.append(KafkaBinaryCodec.Header(name: name, value: value))
+            headers.append(HeaderField(name: name, value: value))
         }
         return SpoolEntry(key: key, record: EnvelopeRecord(headers: headers, value: buffer))
     }

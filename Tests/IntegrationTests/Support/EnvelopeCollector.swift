@@ -54,7 +54,7 @@ final class EnvelopeCollector: Sendable {
                     guard case .message(let message) = event else { continue }
                     let position = Position(partition: message.partition, offset: message.offset)
                     let record = EnvelopeRecord(
-                        headers: message.headers.map { KafkaBinaryCodec.Header(name: $0.key, value: $0.value.map { String(buffer: $0) } ?? "") },
+                        headers: message.headers.map { HeaderField(name: $0.key, value: $0.value.map { String(buffer: $0) } ?? "") },
                         value: message.value
                     )
                     do {

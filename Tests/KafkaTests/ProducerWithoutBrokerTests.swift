@@ -31,7 +31,9 @@ struct ProducerWithoutBrokerTests {
             try await producer.send(Self.message())
         }
         #expect(error?.code == .timedOut)
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // Bounded, not timed: message.timeout.ms is 2 s; a hang would take forever. The margin
+        // absorbs a machine busy with the rest of the suite.
+        #expect(ContinuousClock.now - start < .seconds(30))
         await producer.close(timeout: .seconds(1))
     }
 
@@ -43,7 +45,8 @@ struct ProducerWithoutBrokerTests {
             try await producer.metadata(timeout: .seconds(1))
         }
         #expect(error?.code == .brokerUnreachable || error?.code == .timedOut)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Bounded, not timed: the request's timeout is 1 s; the margin absorbs a busy machine.
+        #expect(ContinuousClock.now - start < .seconds(30))
         await producer.close(timeout: .seconds(1))
     }
 

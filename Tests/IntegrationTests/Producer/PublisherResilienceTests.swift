@@ -104,7 +104,7 @@ struct PublisherResilienceTests {
             #expect(reply.status == 200)
             sent.append(requestID)
         }
-        #expect(slowest < .seconds(2), "a response waited for Kafka: slowest \(slowest)")
+        #expect(slowest < .seconds(5), "a response waited for Kafka (its delivery timeout is 60 s): slowest \(slowest)")
         try await Task.sleep(for: .seconds(1))
         #expect(try await producer.metric("auditshipper_exchanges_spooled_total") == 60)
         let readiness = try await HTTPTestClient.send("\(producer.adminURL)/readyz", method: .GET)

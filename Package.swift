@@ -9,7 +9,10 @@ let package = Package(
         .library(name: "AuditEnvelope", targets: ["AuditEnvelope"]),
         .library(name: "AuditCapture", targets: ["AuditCapture"]),
         .library(name: "AuditPublisher", targets: ["AuditPublisher"]),
+        .library(name: "AuditArchive", targets: ["AuditArchive"]),
         .executable(name: "audit-producer", targets: ["audit-producer"]),
+        .executable(name: "audit-consumer", targets: ["audit-consumer"]),
+        .executable(name: "audit-archive", targets: ["audit-archive"]),
         .executable(name: "example-upstream", targets: ["example-upstream"]),
         .executable(name: "audit-kafka", targets: ["audit-kafka"]),
     ],
@@ -73,12 +76,64 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "AuditArchive",
+            dependencies: [
+                "AuditEnvelope",
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "AuditService",
+            dependencies: [
+                "Kafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .executableTarget(
+            name: "audit-consumer",
+            dependencies: [
+                "AuditArchive",
+                "AuditEnvelope",
+                "AuditService",
+                "Kafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "audit-archive",
+            dependencies: [
+                "AuditArchive",
+                "AuditEnvelope",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "audit-producer",
             dependencies: [
                 "AuditCapture",
                 "AuditEnvelope",
                 "AuditPublisher",
+                "AuditService",
                 "Kafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -139,8 +194,17 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "AuditArchiveTests",
+            dependencies: [
+                "AuditArchive",
+                "AuditEnvelope",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
+                "AuditArchive",
                 "AuditEnvelope",
                 "Kafka",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import AuditCapture
 import AuditPublisher
+import AuditService
 import Foundation
 import Hummingbird
 import Kafka
@@ -32,27 +33,7 @@ struct AuditProducer: AsyncParsableCommand {
 
     /// Parses arguments itself so that bad configuration exits with status 2, not 64.
     static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch let error as ConfigurationError {
-            Self.failConfiguration("\(error)")
-        } catch let error as KafkaError where error.code == .invalidConfiguration {
-            Self.failConfiguration("invalid configuration: Kafka \(error.reason)")
-        } catch {
-            if exitCode(for: error) == .success { exit(withError: error) }
-            if error is ExitCode { exit(withError: error) }
-            Self.failConfiguration(fullMessage(for: error))
-        }
-    }
-
-    private static func failConfiguration(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("audit-producer: \(message)\n".utf8))
-        Foundation.exit(2)
+        await ServiceCommand.main(Self.self, name: "audit-producer")
     }
 
     func run() async throws {
@@ -100,7 +81,11 @@ struct AuditProducer: AsyncParsableCommand {
             logger: logger
         )
         let adminApp = Application(
-            router: AdminRouter.make(publisher: publisher, registry: registry),
+            router: AdminRouter.make(
+                health: { Self.health(of: publisher) },
+                readiness: { Self.readiness(of: publisher) },
+                registry: registry
+            ),
             configuration: .init(address: .hostname(settings.adminHost, port: settings.adminPort), serverName: nil),
             onServerRunning: { channel in
                 logger.info("admin listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
@@ -137,5 +122,21 @@ struct AuditProducer: AsyncParsableCommand {
         }
         try await httpClient.shutdown()
         logger.info("audit-producer stopped")
+    }
+
+    /// Liveness: fails once the Kafka producer failed fatally, which only a restart fixes (the
+    /// spool is replayed after the restart).
+    private static func health(of publisher: AuditPublisher) -> AdminStatus {
+        guard let failure = publisher.fatalFailure else { return AdminStatus(passes: true, message: "ok") }
+        return AdminStatus(passes: false, message: "unhealthy: Kafka producer failed fatally, restart required: \(failure)")
+    }
+
+    /// Readiness: a Kafka broker answered the last check, or the spool has room to keep envelopes
+    /// until one does.
+    private static func readiness(of publisher: AuditPublisher) -> AdminStatus {
+        let ready = publisher.isReady
+        let kafka = publisher.isKafkaReachable ? "kafka reachable" : "kafka unreachable"
+        let spool = ready && !publisher.isKafkaReachable ? ", spooling to disk" : ""
+        return AdminStatus(passes: ready, message: "\(ready ? "ready" : "not ready"): \(kafka)\(spool)")
     }
 }

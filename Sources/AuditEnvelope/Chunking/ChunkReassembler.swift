@@ -16,6 +16,8 @@ public struct ChunkReassembler<Position: Sendable & Comparable> {
         public var received: [Int]
         /// Where the received chunks were.
         public var positions: [Position]
+        /// The received chunk values, in the order of ``received``, so that they can be kept.
+        public var chunks: [ByteBuffer]
         /// Why it was given up.
         public var reason: String
     }
@@ -109,6 +111,11 @@ public struct ChunkReassembler<Position: Sendable & Comparable> {
         pending.values.compactMap { $0.positions.min() }.min()
     }
 
+    /// The sets still waiting for chunks: exchange id and where their received chunks were.
+    public var pendingPositions: [String: [Position]] {
+        pending.mapValues(\.positions)
+    }
+
     /// Bytes of chunks held.
     public var heldBytes: Int { pendingBytes }
 
@@ -121,7 +128,15 @@ public struct ChunkReassembler<Position: Sendable & Comparable> {
     private mutating func giveUp(_ id: String, reason: String) {
         guard let set = pending.removeValue(forKey: id) else { return }
         pendingBytes -= set.bytes
-        givenUp.append(IncompleteSet(id: id, count: set.count, received: set.chunks.keys.sorted(), positions: set.positions, reason: reason))
+        let received = set.chunks.keys.sorted()
+        givenUp.append(IncompleteSet(
+            id: id,
+            count: set.count,
+            received: received,
+            positions: set.positions,
+            chunks: received.map { set.chunks[$0]! },
+            reason: reason
+        ))
     }
 
     private static func assemble(_ set: PendingSet, id: String) throws(EnvelopeError) -> AuditEnvelope {

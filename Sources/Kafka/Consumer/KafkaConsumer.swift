@@ -36,7 +36,28 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// The records and partition changes of this member.
-    public var events: KafkaConsumerEvents { KafkaConsumerEvents(consumer: self) }
+    public var events: KafkaConsumerEvents { KafkaConsumerEvents(consumer: self, idleInterval: nil) }
+
+    /// The records and partition changes of this member, with ``KafkaConsumerEvent/idle`` whenever
+    /// nothing arrived for `interval`.
+    public func events(idleAfter interval: Duration) -> KafkaConsumerEvents {
+        KafkaConsumerEvents(consumer: self, idleInterval: interval)
+    }
+
+    /// Sets where reading starts in partitions of the assignment just delivered as
+    /// ``KafkaConsumerEvent/partitionsAssigned(_:)``, instead of the group's committed offsets.
+    /// Call it before asking for the next event; partitions not named start at their committed
+    /// offsets. This is how a sink whose own storage records progress resumes exactly there.
+    /// - Throws: ``KafkaError`` (code `consumer`) when no assignment is waiting to be applied.
+    public func startAssignedPartitions(at offsets: [KafkaTopicPartitionOffset]) throws(KafkaError) {
+        try state.withLock { state throws(KafkaError) in
+            guard var rebalance = state.pendingRebalance, rebalance.kind == .assign else {
+                throw KafkaError(.consumer, reason: "no partition assignment is waiting to be applied")
+            }
+            for offset in offsets { rebalance.startOffsets[offset.topicPartition] = offset.offset }
+            state.pendingRebalance = rebalance
+        }
+    }
 
     /// Subscribes to `topics`, replacing any previous subscription.
     /// - Throws: ``KafkaError`` when librdkafka refuses the subscription.

@@ -10,4 +10,7 @@ public enum KafkaConsumerEvent: Sendable {
     case partitionsAssigned([KafkaTopicPartition])
     /// The group takes these partitions away once the caller asks for the next event.
     case partitionsRevoked([KafkaTopicPartition])
+    /// Nothing arrived for the idle interval given to ``KafkaConsumer/events(idleAfter:)``: a
+    /// chance for time-based work such as closing an old segment.
+    case idle
 }

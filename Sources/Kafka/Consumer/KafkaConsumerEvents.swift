@@ -8,18 +8,21 @@ public struct KafkaConsumerEvents: AsyncSequence, Sendable {
     public typealias Element = KafkaConsumerEvent
 
     let consumer: KafkaConsumer
+    let idleInterval: Duration?
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(consumer: consumer)
+        AsyncIterator(consumer: consumer, idleInterval: idleInterval)
     }
 
     /// Iterates a consumer's events.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let consumer: KafkaConsumer
+        let idleInterval: Duration?
         private var buffered: ArraySlice<KafkaConsumerEvent> = []
 
-        init(consumer: KafkaConsumer) {
+        init(consumer: KafkaConsumer, idleInterval: Duration?) {
             self.consumer = consumer
+            self.idleInterval = idleInterval
         }
 
         /// The next event, or `nil` once the consumer is closed or the task cancelled.
@@ -28,9 +31,11 @@ public struct KafkaConsumerEvents: AsyncSequence, Sendable {
             if let event = buffered.popFirst() { return event }
             // A rebalance is always the last event of its batch: the caller has now seen it.
             try await consumer.applyPendingRebalance()
+            let idleDeadline = idleInterval.map { ContinuousClock.now + $0 }
             while !Task.isCancelled, !consumer.isClosed {
                 buffered = try await consumer.pollBatch()[...]
                 if let event = buffered.popFirst() { return event }
+                if let idleDeadline, ContinuousClock.now >= idleDeadline { return .idle }
             }
             return nil
         }

@@ -14,6 +14,8 @@ struct PendingRebalance: @unchecked Sendable {
     let event: OpaquePointer
     let kind: Kind
     let partitions: [KafkaTopicPartition]
+    /// Where reading starts, for partitions the caller positions itself.
+    var startOffsets: [KafkaTopicPartition: Int64] = [:]
 
     /// Reads a `RD_KAFKA_EVENT_REBALANCE` event; takes ownership of it.
     init(event: OpaquePointer) {
@@ -37,6 +39,15 @@ struct PendingRebalance: @unchecked Sendable {
     func apply(to client: RdKafkaClient) -> KafkaError? {
         defer { rd_kafka_event_destroy(event) }
         let list = rd_kafka_event_topic_partition_list(event)
+        if kind == .assign, let list {
+            let elements = UnsafeMutableBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt))
+            for index in elements.indices {
+                let partition = KafkaTopicPartition(topic: String(cString: elements[index].topic), partition: elements[index].partition)
+                if let offset = startOffsets[partition] {
+                    elements[index].offset = offset
+                }
+            }
+        }
         let cooperative = String(cString: rd_kafka_rebalance_protocol(client.handle)) == "COOPERATIVE"
         if cooperative {
             let error = kind == .assign

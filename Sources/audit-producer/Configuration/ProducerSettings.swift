@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Logging
 import AuditPublisher
+import AuditService
 
 /// Everything `audit-producer` needs, resolved from flags, environment variables and the routes
 /// file, and validated before anything listens.
@@ -62,11 +63,7 @@ struct ProducerSettings {
             throw ConfigurationError("--kafka-message-max-bytes / AUDIT_KAFKA_MESSAGE_MAX_BYTES", "\(kafka.messageMaxBytes) is below the 64 KiB minimum for chunked envelopes")
         }
 
-        let levelText = reader.value(options.logLevel, flag: "log-level", env: "AUDIT_LOG_LEVEL")
-        guard let level = Logger.Level(rawValue: levelText?.value.lowercased() ?? "info") else {
-            throw ConfigurationError(levelText?.key ?? "--log-level", "'\(levelText?.value ?? "")' is not one of trace, debug, info, notice, warning, error, critical")
-        }
-        logLevel = level
+        logLevel = try reader.logLevel(options.logLevel)
     }
 
     private static func capture(options: ProducerOptions, reader: SettingReader) throws -> CaptureConfiguration {
@@ -114,9 +111,7 @@ struct ProducerSettings {
         kafka.clientID = "audit-producer"
         // A delivery that fails goes to the spool; a minute bounds how long it sits in memory.
         kafka.messageTimeout = .seconds(60)
-        if let (brokers, _) = reader.value(options.kafkaBrokers, flag: "kafka-brokers", env: "KAFKA_BROKERS") {
-            kafka.bootstrapServers = brokers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        }
+        kafka.bootstrapServers = reader.kafkaBrokers(options.kafkaBrokers) ?? kafka.bootstrapServers
         kafka.messageMaxBytes = try reader.bytes(options.kafkaMessageMaxBytes, flag: "kafka-message-max-bytes", env: "AUDIT_KAFKA_MESSAGE_MAX_BYTES", default: kafka.messageMaxBytes)
         if let (codec, key) = reader.value(options.kafkaCompression, flag: "kafka-compression", env: "AUDIT_KAFKA_COMPRESSION") {
             guard let compression = KafkaCompression(name: codec) else {
@@ -124,16 +119,7 @@ struct ProducerSettings {
             }
             kafka.compression = compression
         }
-        for (name, value) in reader.environment where name.hasPrefix("AUDIT_KAFKA_PROPERTY_") {
-            let property = name.dropFirst("AUDIT_KAFKA_PROPERTY_".count).lowercased().replacingOccurrences(of: "_", with: ".")
-            kafka.additionalProperties[property] = value
-        }
-        for entry in options.kafkaProperty {
-            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
-                throw ConfigurationError("--kafka-property", "'\(entry)' is not name=value")
-            }
-            kafka.additionalProperties[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
-        }
+        kafka.additionalProperties = try reader.kafkaProperties(options.kafkaProperty)
         return kafka
     }
 }

@@ -1,4 +1,5 @@
 import AuditCapture
+import AuditService
 import Foundation
 import Yams
 

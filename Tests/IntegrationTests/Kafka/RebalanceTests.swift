@@ -21,6 +21,8 @@ struct RebalanceTests {
                 assigned = partitions
             case .partitionsRevoked:
                 Issue.record("revoked before the first record")
+            case .idle:
+                Issue.record("idle without an idle interval")
             case .message(let message):
                 record = message
             }

@@ -2,11 +2,12 @@ import Foundation
 import NIOCore
 import Synchronization
 
-/// A running `audit-producer` binary (built by scripts/test), with its ports on 127.0.0.1.
-final class ProducerProcess: Sendable {
+/// A running service binary (`audit-producer`, `audit-consumer`; built by scripts/test), with its
+/// listening ports on 127.0.0.1.
+final class ServiceProcess: Sendable {
     struct NotStarted: Error, CustomStringConvertible {
         let output: String
-        var description: String { "audit-producer did not start: \(output)" }
+        var description: String { "service did not start: \(output)" }
     }
 
     /// What the process printed so far.
@@ -16,16 +17,16 @@ final class ProducerProcess: Sendable {
         var value: String { text.withLock { $0 } }
     }
 
-    let proxyPort: Int
-    let adminPort: Int
+    /// The ports of the listeners, in the order of the markers given to `start`; the last is the
+    /// admin listener.
+    let ports: [Int]
     private let process: Process
     private let output: Output
 
-    private init(process: Process, output: Output, proxyPort: Int, adminPort: Int) {
+    private init(process: Process, output: Output, ports: [Int]) {
         self.process = process
         self.output = output
-        self.proxyPort = proxyPort
-        self.adminPort = adminPort
+        self.ports = ports
     }
 
     /// The folder with the built executables, from `AUDITSHIPPER_BIN_DIR` (set by scripts/test).
@@ -41,14 +42,18 @@ final class ProducerProcess: Sendable {
         FileManager.default.temporaryDirectory.appendingPathComponent("audit-spool-\(UUID().uuidString)").path
     }
 
-    /// Starts the producer listening on ephemeral loopback ports and waits until both listeners are up.
-    static func start(arguments: [String]) async throws -> ProducerProcess {
+    /// Starts the executable `name` and waits until it has logged each of `markers` (log lines
+    /// naming a 127.0.0.1 address) with a port.
+    static func start(
+        _ name: String,
+        arguments: [String],
+        listening markers: [String],
+        environment extra: [String: String] = [:]
+    ) async throws -> ServiceProcess {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binary("audit-producer"))
-        process.arguments = ["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["AUDIT_SOURCE"] = "audit-producer/integration-test"
-        process.environment = environment
+        process.executableURL = URL(fileURLWithPath: try binary(name))
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -57,8 +62,9 @@ final class ProducerProcess: Sendable {
         try process.run()
         for _ in 0..<300 {
             let text = output.value
-            if let proxy = port(after: "proxy listening", in: text), let admin = port(after: "admin listening", in: text) {
-                return ProducerProcess(process: process, output: output, proxyPort: proxy, adminPort: admin)
+            let ports = markers.compactMap { port(after: $0, in: text) }
+            if ports.count == markers.count {
+                return ServiceProcess(process: process, output: output, ports: ports)
             }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(50))
@@ -75,12 +81,13 @@ final class ProducerProcess: Sendable {
         return Int(line[range].split(separator: ":").last ?? "")
     }
 
-    var proxyURL: String { "http://127.0.0.1:\(proxyPort)" }
+    var adminPort: Int { ports.last! }
     var adminURL: String { "http://127.0.0.1:\(adminPort)" }
     var log: String { output.value }
 
     /// Kills the process with SIGKILL, as a crash or an OOM kill would.
     func kill() {
+        guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
@@ -120,4 +127,23 @@ final class ProducerProcess: Sendable {
         process.waitUntilExit()
         return process.terminationStatus
     }
+}
+
+/// `audit-producer` started by tests.
+typealias ProducerProcess = ServiceProcess
+
+extension ServiceProcess {
+    /// Starts the producer listening on ephemeral loopback ports and waits until both listeners are up.
+    static func start(arguments: [String]) async throws -> ServiceProcess {
+        try await start(
+            "audit-producer",
+            arguments: ["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"] + arguments,
+            listening: ["proxy listening", "admin listening"],
+            environment: ["AUDIT_SOURCE": "audit-producer/integration-test"]
+        )
+    }
+
+    /// The producer's proxy port.
+    var proxyPort: Int { ports[0] }
+    var proxyURL: String { "http://127.0.0.1:\(proxyPort)" }
 }

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Parses sizes such as `1048576`, `512KiB`, `4MiB`, `1GiB`, `10MB` (binary and decimal units).
-enum ByteSize {
-    static func parse(_ text: String) -> Int? {
+public enum ByteSize {
+    /// The number of bytes `text` names, or `nil` when it is not a size.
+    public static func parse(_ text: String) -> Int? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let digits = trimmed.prefix { $0.isNumber }
         guard !digits.isEmpty, let value = Int(digits) else { return nil }

@@ -1,0 +1,127 @@
+import Foundation
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Thin POSIX file operations for archive files, with errors that name the path. Blocking: call
+/// them off the cooperative pool.
+enum ArchiveFile {
+    /// Files are readable by the owner's group (an auditor's tooling), by nobody else.
+    static let fileMode: mode_t = 0o640
+
+    static func failure(_ operation: String, _ path: String, _ code: Int32 = errno) -> ArchiveError {
+        ArchiveError(.io, "\(operation) \(path): \(String(cString: strerror(code)))")
+    }
+
+    /// Creates (or truncates) `path` for writing with mode 0640.
+    static func create(_ path: String) throws(ArchiveError) -> Int32 {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, fileMode)
+        guard descriptor >= 0 else { throw failure("create", path) }
+        return descriptor
+    }
+
+    static func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(ArchiveError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw failure("write", path)
+            }
+            offset += written
+        }
+    }
+
+    static func sync(_ descriptor: Int32, path: String) throws(ArchiveError) {
+        guard fsync(descriptor) == 0 else { throw failure("fsync", path) }
+    }
+
+    /// Writes `buffer` to a new file at `path`, fsyncs and closes it.
+    static func writeDurably(_ buffer: ByteBuffer, to path: String) throws(ArchiveError) {
+        let descriptor = try create(path)
+        defer { close(descriptor) }
+        try buffer.withUnsafeReadableBytes { bytes throws(ArchiveError) in try write(descriptor, bytes, path: path) }
+        try sync(descriptor, path: path)
+    }
+
+    /// Makes a directory entry (a create or rename in it) durable.
+    static func syncDirectory(_ path: String) throws(ArchiveError) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("open directory", path) }
+        defer { close(descriptor) }
+        try sync(descriptor, path: path)
+    }
+
+    /// Creates `path` and any missing parents (mode 0750), making each new entry durable.
+    static func makeDirectory(_ path: String) throws(ArchiveError) {
+        guard !isDirectory(path) else { return }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try makeDirectory(parent) }
+        guard mkdir(path, 0o750) == 0 || errno == EEXIST else { throw failure("create directory", path) }
+        if !parent.isEmpty { try syncDirectory(parent) }
+    }
+
+    static func rename(_ from: String, to: String) throws(ArchiveError) {
+        guard Glibc.rename(from, to) == 0 else { throw failure("rename to \(to)", from) }
+    }
+
+    static func remove(_ path: String) throws(ArchiveError) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw failure("delete", path) }
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func size(_ path: String) -> Int? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : nil
+    }
+
+    /// The names in `directory`, sorted; an absent directory has none.
+    static func list(_ directory: String) throws(ArchiveError) -> [String] {
+        guard let handle = opendir(directory) else {
+            if errno == ENOENT { return [] }
+            throw failure("list", directory)
+        }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Reads a whole file.
+    static func read(_ path: String) throws(ArchiveError) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        try readChunks(path, chunkSize: 1 << 20) { chunk in buffer.writeBytes(chunk) }
+        return buffer
+    }
+
+    /// Reads `path` in chunks of at most `chunkSize` bytes.
+    static func readChunks(
+        _ path: String,
+        chunkSize: Int,
+        _ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void
+    ) throws(ArchiveError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("open", path) }
+        defer { close(descriptor) }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { chunk.deallocate() }
+        while true {
+            let count = Glibc.read(descriptor, chunk.baseAddress, chunkSize)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure("read", path)
+            }
+            if count == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+        }
+    }
+}

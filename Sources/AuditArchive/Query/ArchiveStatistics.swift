@@ -1,0 +1,53 @@
+import AuditEnvelope
+
+/// Counts over the exchanges a filter selects: totals, time range, per route and per status.
+public struct ArchiveStatistics: Sendable {
+    /// Counts for one group of exchanges.
+    public struct Tally: Sendable {
+        /// Exchanges.
+        public var exchanges = 0
+        /// Request body bytes seen on the wire.
+        public var requestBytes = 0
+        /// Response body bytes seen on the wire.
+        public var responseBytes = 0
+
+        mutating func add(_ record: ExchangeRecord) {
+            exchanges += 1
+            requestBytes += record.request.body.size
+            responseBytes += record.response.body.size
+        }
+    }
+
+    /// All selected exchanges.
+    public var total = Tally()
+    /// Bytes of archive lines (uncompressed envelopes).
+    public var envelopeBytes = 0
+    /// The earliest event time (microseconds since the Unix epoch).
+    public var firstEventTime: Int64?
+    /// The latest event time.
+    public var lastEventTime: Int64?
+    /// Per route pattern.
+    public var byRoute: [String: Tally] = [:]
+    /// Per status (`none` when no response was produced).
+    public var byStatus: [String: Tally] = [:]
+    /// Per outcome (`completed`, `clientDisconnected`, ...).
+    public var byOutcome: [String: Int] = [:]
+
+    /// Computes statistics for the exchanges `filter` selects under `root`.
+    /// - Throws: ``ArchiveError`` as ``ArchiveQuery/forEach(in:filter:decodeRecords:_:)`` does.
+    public static func compute(root: String, filter: ExchangeFilter) throws(ArchiveError) -> ArchiveStatistics {
+        var statistics = ArchiveStatistics()
+        try ArchiveQuery.forEach(in: root, filter: filter, decodeRecords: true) { exchange in
+            guard let record = exchange.record else { return .proceed }
+            statistics.total.add(record)
+            statistics.envelopeBytes += exchange.line.readableBytes
+            statistics.firstEventTime = min(statistics.firstEventTime ?? exchange.envelope.time, exchange.envelope.time)
+            statistics.lastEventTime = max(statistics.lastEventTime ?? exchange.envelope.time, exchange.envelope.time)
+            statistics.byRoute[record.route, default: Tally()].add(record)
+            statistics.byStatus[record.status.map(String.init) ?? "none", default: Tally()].add(record)
+            statistics.byOutcome[record.outcome.name, default: 0] += 1
+            return .proceed
+        }
+        return statistics
+    }
+}

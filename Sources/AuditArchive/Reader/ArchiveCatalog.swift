@@ -1,0 +1,66 @@
+/// The segment files found under an archive root, grouped per segment and sorted by topic,
+/// partition and start offset.
+public struct ArchiveCatalog: Sendable {
+    /// The files of one segment found in one directory.
+    public struct Entry: Sendable {
+        /// The segment's name.
+        public var name: SegmentFileName
+        /// Its directory.
+        public var directory: String
+        /// Which of its files exist.
+        public var kinds: Set<SegmentFileName.Kind>
+
+        /// The path of its file of `kind` (whether or not it exists).
+        public func path(_ kind: SegmentFileName.Kind) -> String { "\(directory)/\(name.fileName(kind))" }
+    }
+
+    /// The segments found.
+    public var entries: [Entry]
+    /// Files in segment directories that are not segment files.
+    public var strayFiles: [String]
+
+    /// Scans `root` (all topics, or only `topic`).
+    /// - Throws: ``ArchiveError`` (`missingRoot`) when `root` is not a directory, or `io` when a
+    ///   directory cannot be listed.
+    public static func scan(root: String, topic: String? = nil) throws(ArchiveError) -> ArchiveCatalog {
+        guard ArchiveFile.isDirectory(root) else {
+            throw ArchiveError(.missingRoot, "archive root \(root) does not exist or is not a directory")
+        }
+        let layout = ArchiveLayout(root: root)
+        var byPath: [String: Entry] = [:]
+        var strayFiles: [String] = []
+        let topics: [String]
+        if let topic {
+            topics = [topic]
+        } else {
+            topics = try ArchiveFile.list(layout.root).filter {
+                !$0.hasPrefix(".") && !$0.hasPrefix("_") && ArchiveFile.isDirectory("\(layout.root)/\($0)")
+            }
+        }
+        for topicName in topics {
+            let topicDirectory = layout.topicDirectory(topicName)
+            for day in try ArchiveFile.list(topicDirectory) where day.hasPrefix("dt=") {
+                for hour in try ArchiveFile.list("\(topicDirectory)/\(day)") where hour.hasPrefix("hour=") {
+                    let directory = "\(topicDirectory)/\(day)/\(hour)"
+                    for file in try ArchiveFile.list(directory) {
+                        guard let (name, kind) = SegmentFileName.parse(file), name.topic == topicName else {
+                            strayFiles.append("\(directory)/\(file)")
+                            continue
+                        }
+                        let key = "\(directory)/\(name.base)"
+                        byPath[key, default: Entry(name: name, directory: directory, kinds: [])].kinds.insert(kind)
+                    }
+                }
+            }
+        }
+        let entries = byPath.values.sorted {
+            ($0.name.topic, $0.name.partition, $0.name.startOffset, $0.directory) < ($1.name.topic, $1.name.partition, $1.name.startOffset, $1.directory)
+        }
+        return ArchiveCatalog(entries: entries, strayFiles: strayFiles.sorted())
+    }
+
+    /// The entries of one partition, in offset order.
+    public func entries(topic: String, partition: Int32) -> [Entry] {
+        entries.filter { $0.name.topic == topic && $0.name.partition == partition }
+    }
+}

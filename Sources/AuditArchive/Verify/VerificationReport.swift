@@ -1,0 +1,38 @@
+/// What `verify` found.
+public struct VerificationReport: Sendable {
+    /// One finding, naming the file or offsets concerned.
+    public struct Finding: Sendable, CustomStringConvertible {
+        /// The file (or partition) concerned.
+        public var subject: String
+        /// What is wrong.
+        public var message: String
+
+        public var description: String { "\(subject): \(message)" }
+    }
+
+    /// Problems: tampering, damage, gaps, broken links. Any problem fails verification.
+    public var problems: [Finding] = []
+    /// Worth knowing but not a failure (for example offsets Kafka no longer had when archived).
+    public var warnings: [Finding] = []
+    /// Segments checked.
+    public var segments = 0
+    /// Envelopes read.
+    public var envelopes = 0
+    /// Dead letters read.
+    public var deadLetters = 0
+    /// Compressed bytes read.
+    public var bytes = 0
+    /// Partitions seen, as `topic[partition]`.
+    public var partitions: [String] = []
+
+    /// Whether verification passed.
+    public var passed: Bool { problems.isEmpty }
+
+    mutating func problem(_ subject: String, _ message: String) {
+        problems.append(Finding(subject: subject, message: message))
+    }
+
+    mutating func warning(_ subject: String, _ message: String) {
+        warnings.append(Finding(subject: subject, message: message))
+    }
+}

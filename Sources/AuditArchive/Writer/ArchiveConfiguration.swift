@@ -1,0 +1,42 @@
+/// How `audit-consumer` writes archives.
+public struct ArchiveConfiguration: Sendable {
+    /// When an open segment is closed. Whichever limit is reached first closes it.
+    public struct Rotation: Sendable {
+        /// Compressed bytes after which a segment closes. Default: 128 MiB.
+        public var maxBytes: Int = 128 * 1024 * 1024
+        /// Envelopes after which a segment closes. Default: 10,000.
+        public var maxRecords: Int = 10_000
+        /// Event-time window of a segment, aligned to the Unix epoch (so one hour means UTC clock
+        /// hours, matching the `hour=` directories): an envelope whose event time is at or past the
+        /// end of the open segment's window starts a new segment. Late envelopes stay in the open
+        /// segment. Default: 1 hour.
+        public var eventTimeInterval: Duration = .seconds(3600)
+        /// Wall-clock time after which an open segment closes even if no limit above is reached;
+        /// it bounds the delay from an exchange to its durable archive, and how long its offsets
+        /// stay uncommitted. Default: 30 seconds.
+        public var maxOpenDuration: Duration = .seconds(30)
+
+        /// Creates the defaults.
+        public init() {}
+    }
+
+    /// The archive root directory.
+    public var root: String
+    /// Segment rotation.
+    public var rotation = Rotation()
+    /// gzip level, 1 (fastest) to 9 (smallest). Default: 1.
+    public var compressionLevel: Int32 = 1
+    /// How long a chunked envelope may wait for its missing chunks before its chunks go to the
+    /// dead-letter file. Default: 5 minutes.
+    public var chunkTimeout: Duration = .seconds(300)
+    /// The most chunk bytes held per partition while sets are incomplete; past it the oldest set
+    /// goes to the dead-letter file. Default: 256 MiB.
+    public var maxPendingChunkBytes: Int = 256 * 1024 * 1024
+    /// Written into manifests as `writer`. Default: `audit-consumer`.
+    public var writer = "audit-consumer"
+
+    /// Creates a configuration with defaults for everything but the root.
+    public init(root: String) {
+        self.root = root
+    }
+}

@@ -1,0 +1,11 @@
+/// A segment made durable: renamed into place with its manifest, directory fsynced.
+public struct ClosedSegment: Sendable {
+    /// Its manifest as written.
+    public var manifest: SegmentManifest
+    /// Where the manifest is.
+    public var manifestPath: String
+    /// The offset to commit to Kafka now: everything before it is durable or carried over.
+    public var commitOffset: Int64
+    /// For each envelope, microseconds from the end of its exchange to the segment being durable.
+    public var archiveDelays: [Int64]
+}

@@ -1,0 +1,61 @@
+import AuditEnvelope
+import NIOCore
+
+/// The segment a ``PartitionArchiver`` is writing: its files in the staging directory and what
+/// its manifest will say.
+struct OpenSegment {
+    let name: SegmentFileName
+    let openedAt: ContinuousClock.Instant
+    let lines: SegmentFileWriter
+    private let stagingDirectory: String
+    private let compressionLevel: Int32
+    private(set) var deadLetters: SegmentFileWriter?
+    var lastOffset: Int64
+    private(set) var firstEventTime: Int64?
+    private(set) var minEventTime: Int64?
+    private(set) var maxEventTime: Int64?
+    private(set) var windowEnd: Int64?
+    private(set) var exchangeEnds: [Int64] = []
+    private(set) var firstKafkaTimestamp: Int64?
+    var gaps: [SegmentManifest.OffsetGap] = []
+
+    init(name: SegmentFileName, stagingDirectory: String, compressionLevel: Int32, now: ContinuousClock.Instant) throws(ArchiveError) {
+        self.name = name
+        self.openedAt = now
+        self.stagingDirectory = stagingDirectory
+        self.compressionLevel = compressionLevel
+        lines = try SegmentFileWriter(path: "\(stagingDirectory)/\(name.fileName(.segment)).tmp", level: compressionLevel)
+        lastOffset = name.startOffset - 1
+    }
+
+    /// Whether it holds anything worth a segment: envelopes or dead letters.
+    var hasContent: Bool { lines.lineCount > 0 || (deadLetters?.lineCount ?? 0) > 0 }
+
+    /// Adds an envelope line.
+    mutating func append(_ envelope: AuditEnvelope, exchangeEnd: Int64, windowInterval: Int64) throws(ArchiveError) {
+        try lines.append(line: StructuredCodec.encode(envelope))
+        if firstEventTime == nil {
+            firstEventTime = envelope.time
+            let windowStart = envelope.time - ((envelope.time % windowInterval) + windowInterval) % windowInterval
+            windowEnd = windowStart + windowInterval
+        }
+        minEventTime = min(minEventTime ?? envelope.time, envelope.time)
+        maxEventTime = max(maxEventTime ?? envelope.time, envelope.time)
+        exchangeEnds.append(exchangeEnd)
+    }
+
+    /// Adds a dead-letter line.
+    mutating func append(_ deadLetter: DeadLetter, kafkaTimestamp: Int64?) throws(ArchiveError) {
+        if deadLetters == nil {
+            deadLetters = try SegmentFileWriter(path: "\(stagingDirectory)/\(name.fileName(.deadLetters)).tmp", level: compressionLevel)
+        }
+        try deadLetters!.append(line: deadLetter.encoded())
+        if firstKafkaTimestamp == nil { firstKafkaTimestamp = kafkaTimestamp }
+    }
+
+    /// Deletes its staged files.
+    func abandon() {
+        lines.abandon()
+        deadLetters?.abandon()
+    }
+}

@@ -1,0 +1,259 @@
+import AuditEnvelope
+import Logging
+import NIOCore
+
+/// Writes one partition's records into archive segments, exactly once.
+///
+/// Records are reassembled into envelopes and appended to the open segment; records that are not
+/// valid envelopes go to its dead-letter file. A segment closes when it reaches a rotation limit:
+/// it is finished and fsynced in the staging directory, renamed into place with its manifest, and
+/// its directory fsynced; only then does the returned ``ClosedSegment`` give the offset to commit.
+///
+/// On creation it resumes from the partition's newest manifest: ``startOffset`` is where reading
+/// must start, and records at or before that manifest's last offset are skipped, except chunks it
+/// carried over. A replay after a crash therefore rewrites the same segment names with the same
+/// records.
+///
+/// Not thread-safe, and blocking (file I/O, fsync): one owner calls it off the cooperative pool.
+public final class PartitionArchiver {
+    /// The topic.
+    public let topic: String
+    /// The partition.
+    public let partition: Int32
+    /// Where reading must start: the newest manifest's `resumeOffset`, or `nil` when the archive
+    /// holds nothing of this partition (start at the group's committed offset).
+    public let startOffset: Int64?
+
+    private let configuration: ArchiveConfiguration
+    private let layout: ArchiveLayout
+    private let logger: Logger
+    private var reassembler: ChunkReassembler<Int64>
+    private var chainHead: String?
+    private var durableThrough: Int64?
+    private var coveredThrough: Int64?
+    private let carriedOver: [String: Set<Int64>]
+    private var open: OpenSegment?
+    private var waitingDeadLetters: [DeadLetter] = []
+
+    /// Opens the partition's archive.
+    /// - Throws: ``ArchiveError`` when the root cannot be created or the partition's newest
+    ///   manifest cannot be read.
+    public init(topic: String, partition: Int32, configuration: ArchiveConfiguration, logger: Logger) throws(ArchiveError) {
+        self.topic = topic
+        self.partition = partition
+        self.configuration = configuration
+        self.layout = ArchiveLayout(root: configuration.root)
+        var logger = logger
+        logger[metadataKey: "partition"] = "\(topic)[\(partition)]"
+        self.logger = logger
+        reassembler = ChunkReassembler(maxPendingBytes: configuration.maxPendingChunkBytes, timeout: configuration.chunkTimeout)
+        try ArchiveFile.makeDirectory(layout.stagingDirectory(topic))
+        let head = try PartitionHistory.load(layout: layout, topic: topic, partition: partition, logger: logger).head
+        chainHead = head?.sha256
+        durableThrough = head?.manifest.lastOffset
+        coveredThrough = durableThrough
+        startOffset = head?.manifest.resumeOffset
+        carriedOver = Dictionary(
+            (head?.manifest.carriedOver ?? []).map { ($0.id, Set($0.offsets)) },
+            uniquingKeysWith: { first, _ in first }
+        )
+    }
+
+    /// Adds one record.
+    /// - Returns: Segments this record closed (by a rotation limit), in order.
+    /// - Throws: ``ArchiveError`` when writing fails; the open segment is then abandoned and its
+    ///   offsets stay uncommitted.
+    public func append(_ input: ArchiveInput, now: ContinuousClock.Instant = .now) throws(ArchiveError) -> [ClosedSegment] {
+        if let durableThrough, input.offset <= durableThrough {
+            refeedCarriedChunk(input, now: now)
+            return []
+        }
+        if let coveredThrough, input.offset <= coveredThrough { return [] }
+        var closed: [ClosedSegment] = []
+        do throws(ArchiveError) {
+            let outcome: ChunkReassembler<Int64>.Outcome
+            do throws(EnvelopeError) {
+                outcome = try reassembler.add(input.record, at: input.offset, now: now)
+            } catch {
+                try cover(input, now: now)
+                try deadLetter(DeadLetter(invalid: input, topic: topic, partition: partition, reason: error.description), kafkaTimestamp: input.timestampMilliseconds)
+                return closed + (try closeIfFull())
+            }
+            guard case .envelope(let envelope, let positions) = outcome else {
+                try cover(input, now: now)
+                return closed + (try closeIfFull())
+            }
+            let exchangeEnd: Int64
+            do throws(EnvelopeError) {
+                exchangeEnd = try envelope.record().timings.end
+            } catch {
+                try cover(input, now: now)
+                try deadLetter(DeadLetter(invalid: input, topic: topic, partition: partition, reason: error.description), kafkaTimestamp: input.timestampMilliseconds)
+                return closed + (try closeIfFull())
+            }
+            if let segment = open, segment.hasContent, let windowEnd = segment.windowEnd, envelope.time >= windowEnd {
+                var carried = reassembler.pendingPositions
+                let earlierChunks = positions.filter { $0 != input.offset }
+                if !earlierChunks.isEmpty { carried[envelope.id] = earlierChunks }
+                closed.append(try closeOpen(carried: carried))
+            }
+            try cover(input, now: now)
+            try open!.append(envelope, exchangeEnd: exchangeEnd, windowInterval: Int64(configuration.rotation.eventTimeInterval.components.seconds) * 1_000_000)
+            return closed + (try closeIfFull())
+        } catch {
+            abandonOpen()
+            throw error
+        }
+    }
+
+    /// Time-based work: gives up chunk sets past their timeout (into the dead-letter file) and
+    /// closes the open segment once it has been open for the maximum duration.
+    /// - Returns: The segment closed, if any.
+    /// - Throws: ``ArchiveError`` when writing fails.
+    public func tick(now: ContinuousClock.Instant = .now) throws(ArchiveError) -> [ClosedSegment] {
+        do throws(ArchiveError) {
+            for set in reassembler.expire(now: now) {
+                logger.warning("chunked envelope incomplete; its chunks go to the dead-letter file", metadata: [
+                    "exchange.id": "\(set.id)", "reason": "\(set.reason)", "offsets": "\(set.positions.sorted())",
+                ])
+                try deadLetter(DeadLetter(incomplete: set, topic: topic, partition: partition), kafkaTimestamp: nil)
+            }
+            guard let segment = open, segment.hasContent, now - segment.openedAt >= configuration.rotation.maxOpenDuration else { return [] }
+            return [try closeOpen(carried: reassembler.pendingPositions)]
+        } catch {
+            abandonOpen()
+            throw error
+        }
+    }
+
+    /// Closes the open segment (partition revoked, or shutting down). A segment holding only
+    /// chunks of incomplete envelopes is abandoned: its offsets stay uncommitted and are read
+    /// again by whoever takes the partition.
+    /// - Returns: The segment closed, if any.
+    /// - Throws: ``ArchiveError`` when writing fails; the segment is then abandoned.
+    public func close() throws(ArchiveError) -> [ClosedSegment] {
+        guard let segment = open else { return [] }
+        guard segment.hasContent else {
+            abandonOpen()
+            return []
+        }
+        do throws(ArchiveError) {
+            return [try closeOpen(carried: reassembler.pendingPositions)]
+        } catch {
+            abandonOpen()
+            throw error
+        }
+    }
+
+    private func refeedCarriedChunk(_ input: ArchiveInput, now: ContinuousClock.Instant) {
+        guard let id = input.record.header(EnvelopeChunker.idHeader), carriedOver[id]?.contains(input.offset) == true else { return }
+        // A carried chunk was valid when first read; it completes only with a later offset.
+        _ = try? reassembler.add(input.record, at: input.offset, now: now)
+    }
+
+    /// Extends the open segment (opening one if needed) to `input`'s offset.
+    private func cover(_ input: ArchiveInput, now: ContinuousClock.Instant) throws(ArchiveError) {
+        let expected = coveredThrough.map { $0 + 1 } ?? input.offset
+        if open == nil {
+            var segment = try OpenSegment(
+                name: SegmentFileName(topic: topic, partition: partition, startOffset: expected),
+                stagingDirectory: layout.stagingDirectory(topic),
+                compressionLevel: configuration.compressionLevel,
+                now: now
+            )
+            for letter in waitingDeadLetters { try segment.append(letter, kafkaTimestamp: nil) }
+            waitingDeadLetters = []
+            open = segment
+        }
+        if input.offset > expected {
+            logger.warning("offsets missing from Kafka (retention or compaction); recorded in the manifest", metadata: [
+                "from": "\(expected)", "to": "\(input.offset - 1)",
+            ])
+            open!.gaps.append(SegmentManifest.OffsetGap(from: expected, to: input.offset - 1))
+        }
+        open!.lastOffset = input.offset
+        coveredThrough = input.offset
+    }
+
+    private func deadLetter(_ letter: DeadLetter, kafkaTimestamp: Int64?) throws(ArchiveError) {
+        logger.warning("record is not a valid envelope; kept in the dead-letter file", metadata: [
+            "offsets": "\(letter.offsets)", "reason": "\(letter.reason)",
+        ])
+        guard open != nil else {
+            waitingDeadLetters.append(letter)
+            return
+        }
+        try open!.append(letter, kafkaTimestamp: kafkaTimestamp)
+    }
+
+    private func closeIfFull() throws(ArchiveError) -> [ClosedSegment] {
+        guard let segment = open,
+            segment.lines.compressedBytes >= configuration.rotation.maxBytes || segment.lines.lineCount >= configuration.rotation.maxRecords
+        else { return [] }
+        return [try closeOpen(carried: reassembler.pendingPositions)]
+    }
+
+    private func abandonOpen() {
+        open?.abandon()
+        open = nil
+        coveredThrough = durableThrough
+    }
+
+    /// Makes the open segment durable: finish and fsync its files, write its manifest, rename
+    /// segment, dead letters and manifest (last: its presence marks the segment complete) into
+    /// place, fsync the directory.
+    private func closeOpen(carried: [String: [Int64]]) throws(ArchiveError) -> ClosedSegment {
+        let segment = open!
+        let lines = try segment.lines.finish()
+        let deadLetters = try segment.deadLetters?.finish()
+        let directoryTime = segment.firstEventTime ?? segment.firstKafkaTimestamp.map { $0 * 1000 } ?? WallClock.microseconds()
+        let directory = layout.segmentDirectory(topic: topic, eventTime: directoryTime)
+        try ArchiveFile.makeDirectory(directory)
+        let name = segment.name
+        let manifest = SegmentManifest(
+            formatVersion: SegmentManifest.currentFormatVersion,
+            topic: topic,
+            partition: partition,
+            firstOffset: name.startOffset,
+            lastOffset: segment.lastOffset,
+            resumeOffset: min(carried.values.joined().min() ?? .max, segment.lastOffset + 1),
+            count: segment.lines.lineCount,
+            firstEventTime: segment.minEventTime.map { RFC3339.format(microseconds: $0) },
+            lastEventTime: segment.maxEventTime.map { RFC3339.format(microseconds: $0) },
+            segment: .init(file: name.fileName(.segment), bytes: lines.bytes, sha256: lines.sha256, lines: segment.lines.lineCount),
+            uncompressedBytes: segment.lines.uncompressedBytes,
+            deadLetters: deadLetters.map { .init(file: name.fileName(.deadLetters), bytes: $0.bytes, sha256: $0.sha256, lines: segment.deadLetters!.lineCount) },
+            carriedOver: carried.map { .init(id: $0.key, offsets: $0.value.sorted()) }.sorted { $0.offsets[0] < $1.offsets[0] },
+            gaps: segment.gaps,
+            previousManifestSHA256: chainHead,
+            writer: configuration.writer,
+            createdAt: RFC3339.format(microseconds: WallClock.microseconds())
+        )
+        let manifestBytes = manifest.encoded()
+        let stagedManifest = "\(layout.stagingDirectory(topic))/\(name.fileName(.manifest)).tmp"
+        try ArchiveFile.writeDurably(manifestBytes, to: stagedManifest)
+        try ArchiveFile.rename(segment.lines.path, to: "\(directory)/\(name.fileName(.segment))")
+        if let writer = segment.deadLetters {
+            try ArchiveFile.rename(writer.path, to: "\(directory)/\(name.fileName(.deadLetters))")
+        }
+        let manifestPath = "\(directory)/\(name.fileName(.manifest))"
+        try ArchiveFile.rename(stagedManifest, to: manifestPath)
+        try ArchiveFile.syncDirectory(directory)
+
+        open = nil
+        chainHead = ArchiveDigest.sha256(manifestBytes)
+        durableThrough = segment.lastOffset
+        coveredThrough = segment.lastOffset
+        let durableAt = WallClock.microseconds()
+        logger.debug("segment archived", metadata: [
+            "file": "\(directory)/\(name.fileName(.segment))", "envelopes": "\(manifest.count)",
+            "offsets": "\(manifest.firstOffset)-\(manifest.lastOffset)", "bytes": "\(lines.bytes)",
+        ])
+        return ClosedSegment(
+            manifest: manifest,
+            manifestPath: manifestPath,
+            commitOffset: manifest.resumeOffset,
+            archiveDelays: segment.exchangeEnds.map { durableAt - $0 }
+        )
+    }
+}

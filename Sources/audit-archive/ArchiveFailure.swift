@@ -1,0 +1,18 @@
+import ArgumentParser
+import AuditArchive
+import Foundation
+
+/// Prints an archive error and exits with status 2 (an unreadable archive), or `status`.
+func fail(_ message: String, status: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data("audit-archive: \(message)\n".utf8))
+    exit(status)
+}
+
+/// Runs `body`, turning an ``ArchiveError`` into a message and exit status 2.
+func withArchiveErrors<Result>(_ body: () throws -> Result) throws -> Result {
+    do {
+        return try body()
+    } catch let error as ArchiveError {
+        fail(error.reason)
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import AuditArchive
+import Foundation
+import NIOCore
+
+/// `audit-archive cat ROOT`.
+struct CatCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cat",
+        abstract: "Print archived envelopes as JSON lines (CloudEvents structured mode), filtered.",
+        discussion: "Exits 1 when nothing matched."
+    )
+
+    @Argument(help: "The archive root.")
+    var root: String
+
+    @OptionGroup var filters: FilterOptions
+
+    @Option(help: "Stop after this many envelopes.")
+    var limit: Int?
+
+    func run() throws {
+        let filter = try filters.filter()
+        var printed = 0
+        let output = FileHandle.standardOutput
+        try withArchiveErrors {
+            try ArchiveQuery.forEach(in: root, filter: filter) { exchange in
+                var line = exchange.line
+                line.writeStaticString("\n")
+                output.write(Data(line.readableBytesView))
+                printed += 1
+                return printed == limit ? .stop : .proceed
+            }
+        }
+        if printed == 0 { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import AuditArchive
+import AuditEnvelope
+
+/// The exchange filters shared by `cat` and `stats`.
+struct FilterOptions: ParsableArguments {
+    @Option(help: "Only exchanges that started at or after this RFC 3339 time, e.g. 2026-11-21T10:00:00Z.")
+    var from: String?
+
+    @Option(help: "Only exchanges that started before this RFC 3339 time.")
+    var to: String?
+
+    @Option(help: "Only this route pattern, exactly as captured (e.g. '/api/orders/{id}').")
+    var route: String?
+
+    @Option(help: "Only this request method.")
+    var method: String?
+
+    @Option(help: "Only this status (201) or status class (5xx).")
+    var status: String?
+
+    @Option(help: "Only the exchange with this id.")
+    var id: String?
+
+    /// The filter, or a validation error naming the bad option.
+    func filter() throws -> ExchangeFilter {
+        var filter = ExchangeFilter()
+        filter.from = try from.map { try Self.time($0, option: "--from") }
+        filter.to = try to.map { try Self.time($0, option: "--to") }
+        filter.route = route
+        filter.method = method
+        if let status {
+            let valid = status.count == 3 && (Int(status) != nil || (status.first!.isNumber && status.lowercased().hasSuffix("xx")))
+            guard valid else { throw ValidationError("--status '\(status)' is not a status such as 201 or a class such as 5xx") }
+            filter.status = status
+        }
+        filter.exchangeID = id
+        return filter
+    }
+
+    private static func time(_ text: String, option: String) throws -> Int64 {
+        guard let time = RFC3339.parse(text) else {
+            throw ValidationError("\(option) '\(text)' is not an RFC 3339 time such as 2026-11-21T10:00:00Z")
+        }
+        return time
+    }
+}

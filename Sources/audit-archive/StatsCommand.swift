@@ -1,0 +1,41 @@
+import ArgumentParser
+import AuditArchive
+import AuditEnvelope
+
+/// `audit-archive stats ROOT`.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Counts, bytes and time range of archived exchanges, per route and per status."
+    )
+
+    @Argument(help: "The archive root.")
+    var root: String
+
+    @OptionGroup var filters: FilterOptions
+
+    func run() throws {
+        let filter = try filters.filter()
+        let statistics = try withArchiveErrors { try ArchiveStatistics.compute(root: root, filter: filter) }
+        let total = statistics.total
+        print("exchanges: \(total.exchanges)")
+        print("envelope bytes: \(statistics.envelopeBytes)")
+        print("request body bytes: \(total.requestBytes)")
+        print("response body bytes: \(total.responseBytes)")
+        if let first = statistics.firstEventTime, let last = statistics.lastEventTime {
+            print("from: \(RFC3339.format(microseconds: first))")
+            print("to: \(RFC3339.format(microseconds: last))")
+        }
+        printTable("route", statistics.byRoute)
+        printTable("status", statistics.byStatus)
+        print("\noutcome\texchanges")
+        for (outcome, count) in statistics.byOutcome.sorted(by: { $0.key < $1.key }) { print("\(outcome)\t\(count)") }
+    }
+
+    private func printTable(_ title: String, _ tallies: [String: ArchiveStatistics.Tally]) {
+        print("\n\(title)\texchanges\trequest bytes\tresponse bytes")
+        for (key, tally) in tallies.sorted(by: { $0.key < $1.key }) {
+            print("\(key)\t\(tally.exchanges)\t\(tally.requestBytes)\t\(tally.responseBytes)")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+
+/// The command-line flags of `audit-consumer`. Every flag has an environment variable (shown in
+/// its help) for Kubernetes; a flag wins over its variable.
+struct ConsumerOptions: ParsableArguments {
+    @Option(name: .long, help: "Archive root directory. Env: AUDIT_ARCHIVE_DIR. Default: audit-archive.")
+    var archiveDir: String?
+
+    @Option(name: .long, help: "Address of the admin listener (/healthz, /readyz, /metrics), host:port. Env: AUDIT_ADMIN_LISTEN. Default: 0.0.0.0:9091.")
+    var adminListen: String?
+
+    @Option(name: .long, help: "Kafka bootstrap brokers, comma-separated host:port. Env: KAFKA_BROKERS. Default: 127.0.0.1:9092.")
+    var kafkaBrokers: String?
+
+    @Option(name: .long, help: "Kafka topic of envelopes. Env: AUDIT_KAFKA_TOPIC. Default: audit.http.exchanges.")
+    var kafkaTopic: String?
+
+    @Option(name: .long, help: "Consumer group; members split the topic's partitions. Env: AUDIT_CONSUMER_GROUP. Default: audit-archiver.")
+    var consumerGroup: String?
+
+    @Option(name: .long, parsing: .singleValue, help: "Any librdkafka property as name=value (repeatable), e.g. security.protocol=SASL_SSL. Env: AUDIT_KAFKA_PROPERTY_<NAME> with dots as underscores.")
+    var kafkaProperty: [String] = []
+
+    @Option(name: .long, help: "Compressed bytes after which a segment closes, e.g. 128MiB. Env: AUDIT_SEGMENT_MAX_BYTES. Default: 128MiB.")
+    var segmentMaxBytes: String?
+
+    @Option(name: .long, help: "Envelopes after which a segment closes. Env: AUDIT_SEGMENT_MAX_RECORDS. Default: 10000.")
+    var segmentMaxRecords: String?
+
+    @Option(name: .long, help: "Seconds of event time a segment spans, aligned to UTC (3600: one segment per hour directory). Env: AUDIT_SEGMENT_INTERVAL. Default: 3600.")
+    var segmentInterval: String?
+
+    @Option(name: .long, help: "Seconds a segment stays open before it is closed and its offsets committed; bounds the delay to a durable archive. Env: AUDIT_SEGMENT_MAX_OPEN. Default: 30.")
+    var segmentMaxOpen: String?
+
+    @Option(name: .long, help: "gzip level, 1 (fastest) to 9 (smallest). Env: AUDIT_GZIP_LEVEL. Default: 1.")
+    var gzipLevel: String?
+
+    @Option(name: .long, help: "Seconds a chunked envelope may wait for missing chunks before they go to the dead-letter file. Env: AUDIT_CHUNK_TIMEOUT. Default: 300.")
+    var chunkTimeout: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical. Env: AUDIT_LOG_LEVEL. Default: info.")
+    var logLevel: String?
+}

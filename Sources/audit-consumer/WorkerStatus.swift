@@ -1,0 +1,41 @@
+import AuditService
+import Synchronization
+
+/// What the admin endpoints report about the archive worker.
+final class WorkerStatus: Sendable {
+    private struct State {
+        var joined = false
+        var assigned = 0
+        var failure: String?
+    }
+
+    private let state = Mutex(State())
+
+    func joined(assigned: Int) {
+        state.withLock {
+            $0.joined = true
+            $0.assigned = assigned
+        }
+    }
+
+    func failed(_ reason: String) {
+        state.withLock { $0.failure = reason }
+    }
+
+    /// Liveness: fails once archiving failed (a disk error); a restart resumes from the archive.
+    var health: AdminStatus {
+        state.withLock { state in
+            guard let failure = state.failure else { return AdminStatus(passes: true, message: "ok") }
+            return AdminStatus(passes: false, message: "unhealthy: archiving failed, restart required: \(failure)")
+        }
+    }
+
+    /// Readiness: the member has joined its group and holds its assignment.
+    var readiness: AdminStatus {
+        state.withLock { state in
+            guard state.failure == nil else { return AdminStatus(passes: false, message: "not ready: archiving failed") }
+            guard state.joined else { return AdminStatus(passes: false, message: "not ready: joining the consumer group") }
+            return AdminStatus(passes: true, message: "ready: \(state.assigned) partitions assigned")
+        }
+    }
+}

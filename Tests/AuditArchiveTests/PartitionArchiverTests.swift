@@ -1,0 +1,133 @@
+import AuditArchive
+import AuditEnvelope
+import Foundation
+import NIOCore
+import Testing
+
+@Suite("Partition archiver")
+struct PartitionArchiverTests {
+    @Test("segments rotate by record count, chain their manifests, and read back byte for byte")
+    func rotationAndChain() throws {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        let archiver = try fixture.archiver(fixture.configuration(maxRecords: 4))
+        #expect(archiver.startOffset == nil)
+        let envelopes = (0..<10).map { ArchiveFixture.envelope(index: $0) }
+        var closed: [ClosedSegment] = []
+        for (offset, envelope) in envelopes.enumerated() {
+            closed += try archiver.append(ArchiveInput(offset: Int64(offset), record: ArchiveFixture.records(envelope)[0]))
+        }
+        closed += try archiver.close()
+
+        #expect(closed.map(\.manifest.count) == [4, 4, 2])
+        #expect(closed.map(\.manifest.firstOffset) == [0, 4, 8])
+        #expect(closed.map(\.commitOffset) == [4, 8, 10])
+        #expect(closed[0].manifest.previousManifestSHA256 == nil)
+        #expect(closed[1].manifest.previousManifestSHA256 != nil)
+        #expect(try fixture.archivedIDs() == envelopes.map(\.id))
+
+        var lines: [ByteBuffer] = []
+        try ArchiveQuery.forEach(in: fixture.root, filter: ExchangeFilter()) { exchange in
+            lines.append(exchange.line)
+            return .proceed
+        }
+        #expect(lines == envelopes.map { StructuredCodec.encode($0) })
+
+        let segment = try fixture.files(.segment)[0]
+        #expect(segment.hasSuffix("/audit.test/dt=2026-11-21/hour=10/audit.test+0+00000000000000000000.jsonl.gz"))
+        var info = stat()
+        #expect(stat(segment, &info) == 0 && info.st_mode & 0o777 == 0o640)
+        let report = try ArchiveVerifier.verify(root: fixture.root)
+        #expect(report.passed, "\(report.problems)")
+        #expect(report.envelopes == 10)
+    }
+
+    @Test("a new archiver resumes after the newest manifest and skips what is already archived")
+    func resume() throws {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        let envelopes = (0..<6).map { ArchiveFixture.envelope(index: $0) }
+        let first = try fixture.archiver(fixture.configuration(maxRecords: 3))
+        for offset in 0..<4 {
+            _ = try first.append(ArchiveInput(offset: Int64(offset), record: ArchiveFixture.records(envelopes[offset])[0]))
+        }
+        // "Crash": offset 3 is in an open segment that is never closed.
+
+        let second = try fixture.archiver(fixture.configuration(maxRecords: 3))
+        #expect(second.startOffset == 3)
+        for offset in 0..<6 {
+            _ = try second.append(ArchiveInput(offset: Int64(offset), record: ArchiveFixture.records(envelopes[offset])[0]))
+        }
+        _ = try second.close()
+        #expect(try fixture.archivedIDs() == envelopes.map(\.id))
+        #expect(try ArchiveVerifier.verify(root: fixture.root).passed)
+    }
+
+    @Test("a chunked envelope split by a segment boundary and a crash is archived exactly once")
+    func carriedChunks() throws {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        let big = ArchiveFixture.envelope(index: 0, bodyBytes: 300_000)
+        let chunks = ArchiveFixture.records(big, messageMaxBytes: 128 * 1024)
+        #expect(chunks.count >= 3)
+        let small = (1...3).map { ArchiveFixture.envelope(index: $0) }
+        // Offsets: chunk 0, small 1, small 2 (closes a 2-record segment), chunks 1..., small 3.
+        var inputs = [ArchiveInput(offset: 0, record: chunks[0])]
+        inputs.append(ArchiveInput(offset: 1, record: ArchiveFixture.records(small[0])[0]))
+        inputs.append(ArchiveInput(offset: 2, record: ArchiveFixture.records(small[1])[0]))
+        for chunk in chunks.dropFirst() { inputs.append(ArchiveInput(offset: Int64(inputs.count), record: chunk)) }
+        inputs.append(ArchiveInput(offset: Int64(inputs.count), record: ArchiveFixture.records(small[2])[0]))
+
+        let first = try fixture.archiver(fixture.configuration(maxRecords: 2))
+        var closed: [ClosedSegment] = []
+        for input in inputs.prefix(4) { closed += try first.append(input) }
+        #expect(closed.count == 1)
+        #expect(closed[0].manifest.carriedOver == [.init(id: big.id, offsets: [0])])
+        #expect(closed[0].commitOffset == 0)
+
+        let second = try fixture.archiver(fixture.configuration(maxRecords: 2))
+        #expect(second.startOffset == 0)
+        for input in inputs { _ = try second.append(input) }
+        _ = try second.close()
+        #expect(try fixture.archivedIDs().sorted() == ([big.id] + small.map(\.id)).sorted())
+        #expect(try ArchiveVerifier.verify(root: fixture.root).passed)
+    }
+
+    @Test("a record that is not an envelope goes to the dead-letter file with its offset and reason")
+    func deadLetter() throws {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        let archiver = try fixture.archiver(fixture.configuration())
+        let good = ArchiveFixture.envelope(index: 1)
+        _ = try archiver.append(ArchiveInput(offset: 0, record: EnvelopeRecord(headers: [], value: ByteBuffer(string: "not an envelope")), timestampMilliseconds: 1_795_258_073_000))
+        _ = try archiver.append(ArchiveInput(offset: 1, record: ArchiveFixture.records(good)[0]))
+        let closed = try archiver.close()
+        #expect(closed.first?.manifest.count == 1)
+        #expect(closed.first?.manifest.deadLetters?.lines == 1)
+        #expect(try fixture.archivedIDs() == [good.id])
+        var letters: [DeadLetter] = []
+        try SegmentReader.forEachLine(inFileAt: try fixture.files(.deadLetters)[0]) { line in
+            letters.append(try! JSONDecoder().decode(DeadLetter.self, from: Data(line.readableBytesView)))
+        }
+        #expect(letters.map(\.offsets) == [[0]])
+        #expect(letters[0].reason.contains("ce_specversion"))
+        #expect(Data(base64Encoded: letters[0].values[0]) == Data("not an envelope".utf8))
+        #expect(try ArchiveVerifier.verify(root: fixture.root).passed)
+    }
+
+    @Test("a segment file left without a manifest past the newest one is removed on resume")
+    func orphanCleanup() throws {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        let archiver = try fixture.archiver(fixture.configuration(maxRecords: 1))
+        _ = try archiver.append(ArchiveInput(offset: 0, record: ArchiveFixture.records(ArchiveFixture.envelope(index: 0))[0]))
+        let directory = (try fixture.files(.segment)[0] as NSString).deletingLastPathComponent
+        let orphan = "\(directory)/\(SegmentFileName(topic: fixture.topic, partition: 0, startOffset: 1).fileName(.segment))"
+        FileManager.default.createFile(atPath: orphan, contents: Data([0x1f, 0x8b]))
+        #expect(!(try ArchiveVerifier.verify(root: fixture.root).passed))
+        let resumed = try fixture.archiver(fixture.configuration(maxRecords: 1))
+        #expect(resumed.startOffset == 1)
+        #expect(!FileManager.default.fileExists(atPath: orphan))
+        #expect(try ArchiveVerifier.verify(root: fixture.root).passed)
+    }
+}

@@ -1,0 +1,111 @@
+import AuditArchive
+import AuditEnvelope
+import Foundation
+import Kafka
+import NIOCore
+import Synchronization
+
+/// Starts `audit-consumer`, produces envelopes, runs `audit-archive` and reads archives back, for
+/// the archive integration tests.
+enum ArchiveHarness {
+    /// A fresh archive root under the temporary directory.
+    static func temporaryRoot() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("audit-archive-\(UUID().uuidString)").path
+    }
+
+    /// Starts `audit-consumer` on `topic` with fast rotation, and waits for its admin listener.
+    static func startConsumer(topic: String, group: String, root: String, arguments: [String] = []) async throws -> ServiceProcess {
+        try await ServiceProcess.start(
+            "audit-consumer",
+            arguments: [
+                "--admin-listen", "127.0.0.1:0",
+                "--kafka-brokers", try IntegrationBroker.bootstrapServers().joined(separator: ","),
+                "--kafka-topic", topic, "--consumer-group", group, "--archive-dir", root,
+                "--kafka-property", "session.timeout.ms=6000",
+                "--segment-max-open", "1",
+            ] + arguments,
+            listening: ["admin listening"]
+        )
+    }
+
+    /// An exchange envelope whose response body is `bodyBytes` of JSON.
+    static func envelope(index: Int, bodyBytes: Int = 600) -> AuditEnvelope {
+        let body = ByteBuffer(string: "{\"index\":\(index),\"pad\":\"\(String(repeating: "y", count: bodyBytes))\"}")
+        let now = WallClock.microseconds()
+        let record = ExchangeRecord(
+            exchangeID: UUIDv7.generate(), requestID: "req-\(index)", route: "/api/items/{id}", method: "PUT",
+            target: "/api/items/\(index)", status: 200, outcome: .completed, outcomeDetail: nil,
+            clientAddress: "127.0.0.1", traceparent: nil,
+            timings: ExchangeTimings(start: now, firstResponseByte: nil, end: now + 100),
+            request: HTTPMessageRecord(headers: [], body: BodyRecord(size: 0, truncated: false, sha256: "", contentType: nil, contentEncoding: nil, data: ByteBuffer())),
+            response: HTTPMessageRecord(
+                headers: [HeaderField(name: "Content-Type", value: "application/json")],
+                body: BodyRecord(size: body.readableBytes, truncated: false, sha256: "", contentType: "application/json", contentEncoding: nil, data: body)
+            ),
+            redactions: []
+        )
+        return AuditEnvelope(record: record, source: "archive-test")
+    }
+
+    /// Produces envelopes `range` to `topic` as the publisher does (keyed by exchange id, chunked
+    /// above `messageMaxBytes`), every `largeEvery`-th one large enough to be chunked, and waits
+    /// for every delivery.
+    /// - Returns: The exchange ids produced.
+    static func produce(
+        _ range: Range<Int>,
+        to topic: String,
+        producer: KafkaProducer,
+        largeEvery: Int = 50,
+        messageMaxBytes: Int = 100_000
+    ) async throws -> [String] {
+        let failures = Mutex<[String]>([])
+        var ids: [String] = []
+        for index in range {
+            let envelope = envelope(index: index, bodyBytes: index % largeEvery == 0 ? 250_000 : 600)
+            ids.append(envelope.id)
+            for record in EnvelopeChunker.records(for: envelope, messageMaxBytes: messageMaxBytes) {
+                let message = KafkaProducerMessage(
+                    topic: topic,
+                    key: ByteBuffer(string: envelope.id),
+                    value: record.value,
+                    headers: record.headers.map { KafkaHeader(key: $0.name, string: $0.value) }
+                )
+                try await producer.enqueue(message) { result in
+                    if case .failure(let error) = result { failures.withLock { $0.append("\(error)") } }
+                }
+            }
+        }
+        try await producer.flush(timeout: .seconds(60))
+        let failed = failures.withLock { $0 }
+        guard failed.isEmpty else { throw ProcessRunner.Failure(command: "produce", status: 1, output: failed.joined(separator: "\n")) }
+        return ids
+    }
+
+    /// The exchange ids in the archive, in archive order (duplicates kept).
+    static func archivedIDs(root: String) throws -> [String] {
+        guard FileManager.default.fileExists(atPath: root) else { return [] }
+        var ids: [String] = []
+        try ArchiveQuery.forEach(in: root, filter: ExchangeFilter()) { exchange in
+            ids.append(exchange.envelope.id)
+            return .proceed
+        }
+        return ids
+    }
+
+    /// Waits until the archive holds at least `count` envelopes.
+    static func waitForArchive(root: String, count: Int, timeout: Duration) async throws -> [String] {
+        let deadline = ContinuousClock.now + timeout
+        var ids: [String] = []
+        while ContinuousClock.now < deadline {
+            ids = try archivedIDs(root: root)
+            if ids.count >= count { return ids }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        return ids
+    }
+
+    /// Runs `audit-archive` with `arguments`.
+    static func cli(_ arguments: [String]) async throws -> (status: Int32, standardOutput: Data, standardError: String) {
+        try await ProcessRunner.outcome([try ServiceProcess.binary("audit-archive")] + arguments, timeout: .seconds(120))
+    }
+}

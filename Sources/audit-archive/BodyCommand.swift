@@ -47,21 +47,21 @@ struct BodyCommand: ParsableCommand {
                 return .stop
             }
         }
-        guard let record = found else { fail("no exchange \(id) in \(root)", status: 1) }
+        guard let record = found else { exitWithMessage("no exchange \(id) in \(root)", status: 1) }
         let body = side == .request ? record.request.body : record.response.body
         let bytes = Data(body.data.readableBytesView)
         FileHandle.standardOutput.write(bytes)
         let name = side == .request ? "request" : "response"
         let redacted = record.redactions.contains { $0.hasPrefix("\(name).body") }
         if body.truncated {
-            fail("note: the \(name) body was truncated at capture: \(body.captured) of \(body.size) bytes written; its sha256 covers all \(body.size)", status: 0)
+            exitWithMessage("note: the \(name) body was truncated at capture: \(body.captured) of \(body.size) bytes written; its sha256 covers all \(body.size)", status: 0)
         }
         if redacted {
-            fail("note: fields of the \(name) body were redacted at capture; its sha256 is of the original", status: 0)
+            exitWithMessage("note: fields of the \(name) body were redacted at capture; its sha256 is of the original", status: 0)
         }
         let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         guard digest == body.sha256 else {
-            fail("the \(name) body's SHA-256 \(digest) does not match the recorded \(body.sha256)", status: 1)
+            exitWithMessage("the \(name) body's SHA-256 \(digest) does not match the recorded \(body.sha256)", status: 1)
         }
     }
 }

@@ -2,8 +2,8 @@ import ArgumentParser
 import AuditArchive
 import Foundation
 
-/// Prints an archive error and exits with status 2 (an unreadable archive), or `status`.
-func fail(_ message: String, status: Int32 = 2) -> Never {
+/// Prints `message` on standard error and exits with `status` (default 2: an unreadable archive).
+func exitWithMessage(_ message: String, status: Int32 = 2) -> Never {
     FileHandle.standardError.write(Data("audit-archive: \(message)\n".utf8))
     exit(status)
 }
@@ -13,6 +13,6 @@ func withArchiveErrors<Result>(_ body: () throws -> Result) throws -> Result {
     do {
         return try body()
     } catch let error as ArchiveError {
-        fail(error.reason)
+        exitWithMessage(error.reason)
     }
 }

@@ -12,6 +12,8 @@ import sys
 import time
 import urllib.request
 
+from archive import archive_scenarios
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BROKER_PORT = 19392
 UPSTREAM_PORT = 18600
@@ -33,6 +35,9 @@ def wait_http(url, timeout=20):
 
 class Stack:
     """The broker, the upstream and the producer, started once for all scenarios."""
+
+    broker_port = BROKER_PORT
+    wait_http = staticmethod(wait_http)
 
     def __init__(self, bin_dir, work_dir):
         self.bin_dir = bin_dir
@@ -205,6 +210,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--producer-arg", action="append", default=[])
     parser.add_argument("--only-drain", action="store_true", help="skip the overhead loads; time the spool drain only")
+    parser.add_argument("--only-archive", action="store_true", help="only the archive scenarios (delay to archive, consumer vs gzip -1)")
     parser.add_argument("--spool-target", default=str(10**9), help="bytes to spool before timing the drain (0 skips it; the spool holds 2 GiB)")
     args = parser.parse_args()
 
@@ -213,8 +219,12 @@ def main():
         # The drain run restarts the broker: S3 storage keeps the producer's idempotence state.
         stack.start(args.producer_arg, s3=args.only_drain)
         body = json_body(os.path.join(args.work_dir, "body-1m.json"), 1 << 20)
+        if args.only_archive:
+            archive_scenarios(stack, body, f"http://127.0.0.1:{PROXY_PORT}", args.work_dir)
+            return
         if not args.only_drain:
             measure_overhead(stack, body, args)
+            archive_scenarios(stack, body, f"http://127.0.0.1:{PROXY_PORT}", args.work_dir)
         if int(args.spool_target) > 0:
             result = spool_drain(stack, body, int(args.spool_target), 240)
             print(f"\n### Spool drain after the broker returns\n")

@@ -1,0 +1,151 @@
+"""Archive scenarios for bench.py: end-to-end delay from response to durable archive at the
+default rotation settings, and audit-consumer throughput against `gzip -1` of the same bytes."""
+import glob
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import threading
+import time
+import urllib.request
+
+CONSUMER_ADMIN_PORT = 18612
+
+
+def rfc3339_micros(text):
+    """Microseconds since the epoch of an RFC 3339 UTC time with up to 6 fraction digits."""
+    from datetime import datetime, timezone
+    main, _, fraction = text.rstrip("Z").partition(".")
+    moment = datetime.strptime(main, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    return int(moment.timestamp()) * 1_000_000 + int((fraction + "000000")[:6])
+
+
+def start_consumer(stack, root, group, extra):
+    process = stack.spawn(f"consumer-{group}", [
+        f"{stack.bin_dir}/audit-consumer",
+        "--kafka-brokers", f"127.0.0.1:{stack.broker_port}", "--kafka-topic", "bench.exchanges",
+        "--consumer-group", group, "--archive-dir", root, "--log-level", "warning",
+        "--admin-listen", f"127.0.0.1:{CONSUMER_ADMIN_PORT}",
+        "--kafka-property", "session.timeout.ms=6000",
+    ] + extra)
+    stack.wait_http(f"http://127.0.0.1:{CONSUMER_ADMIN_PORT}/healthz")
+    return process
+
+
+def consumer_metric(name):
+    with urllib.request.urlopen(f"http://127.0.0.1:{CONSUMER_ADMIN_PORT}/metrics", timeout=5) as response:
+        return sum(float(line.rsplit(" ", 1)[1]) for line in response.read().decode().splitlines()
+                   if line.startswith(name) and not line.startswith("#"))
+
+
+def stop(process):
+    process.terminate()
+    process.wait(timeout=60)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def manifests(root):
+    return [(path, json.load(open(path))) for path in sorted(glob.glob(f"{root}/*/dt=*/hour=*/*.manifest.json"))]
+
+
+def delays_from_archive(root):
+    """Per envelope: microseconds from the exchange's end to its segment's manifest creation."""
+    delays = []
+    for path, manifest in manifests(root):
+        created = rfc3339_micros(manifest["createdAt"])
+        with gzip.open(path.replace(".manifest.json", ".jsonl.gz"), "rt") as lines:
+            for line in lines:
+                delays.append(created - rfc3339_micros(json.loads(line)["data"]["timings"]["end"]))
+    return delays
+
+
+def paced_load(url, body_path, rate, seconds):
+    """POSTs the body `rate` times a second for `seconds` (open loop, 4 sender threads)."""
+    body = open(body_path, "rb").read()
+    deadline = time.time() + seconds
+    sent = [0]
+    lock = threading.Lock()
+
+    def sender(offset):
+        next_at = time.time() + offset / rate
+        while next_at < deadline:
+            time.sleep(max(0.0, next_at - time.time()))
+            request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+            with lock:
+                sent[0] += 1
+            next_at += 4 / rate
+
+    threads = [threading.Thread(target=sender, args=(index,)) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sent[0]
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def archive_scenarios(stack, body_path, proxy_url, work_dir, rate=4, seconds=60):
+    """Runs both archive scenarios and prints their Markdown."""
+    delay_root = os.path.join(work_dir, "archive-delay")
+    consumer = start_consumer(stack, delay_root, "bench-delay", [])
+    time.sleep(8)  # group join
+    sent = paced_load(f"{proxy_url}/api/captured/echo", body_path, rate, seconds)
+    deadline = time.time() + 120
+    while consumer_metric("auditshipper_archive_envelopes_total") < sent and time.time() < deadline:
+        time.sleep(1)
+    stop(consumer)
+    delays = [d / 1e6 for d in delays_from_archive(delay_root)]
+    print(f"\n### End-to-end delay, response sent to archived (default rotation: 30 s open, 10,000 records, 128 MiB)\n")
+    print(f"{sent} captured 1 MB + 1 MB exchanges at {rate}/s for {seconds} s; {len(delays)} archived")
+    print("| median s | p99 s | max s |")
+    print("| --- | --- | --- |")
+    print(f"| {statistics.median(delays):.2f} | {percentile(delays, 0.99):.2f} | {max(delays):.2f} |")
+
+    # Throughput: a second group reads the same topic from the start; the clock runs from its first
+    # record to its last envelope archived. Short segments so that the end is seen promptly.
+    root = os.path.join(work_dir, "archive-throughput")
+    consumer = start_consumer(stack, root, "bench-throughput", ["--segment-max-open", "1"])
+    while consumer_metric("auditshipper_consumer_records_total") == 0:
+        time.sleep(0.05)
+    started = time.time()
+    cpu_before = cpu_seconds(consumer.pid)
+    while consumer_metric("auditshipper_archive_envelopes_total") < len(delays) and time.time() - started < 300:
+        time.sleep(0.05)
+    elapsed = time.time() - started
+    cpu = cpu_seconds(consumer.pid) - cpu_before
+    stop(consumer)
+    entries = manifests(root)
+    envelope_bytes = sum(m["uncompressedBytes"] for _, m in entries)
+    gzip_bytes = sum(m["segment"]["bytes"] for _, m in entries)
+    lines_path = os.path.join(work_dir, "archive-lines.jsonl")
+    with open(lines_path, "wb") as out:
+        for path, _ in entries:
+            with gzip.open(path.replace(".manifest.json", ".jsonl.gz"), "rb") as lines:
+                out.write(lines.read())
+    gzip_runs = []
+    for _ in range(3):
+        begin = time.time()
+        subprocess.run(["gzip", "-1", "-c", lines_path], stdout=subprocess.DEVNULL, check=True)
+        gzip_runs.append(time.time() - begin)
+    gzip_seconds = statistics.median(gzip_runs)
+    gzip_out = len(subprocess.run(["gzip", "-1", "-c", lines_path], capture_output=True, check=True).stdout)
+    print(f"\n### Archive write throughput vs gzip -1 of the same {envelope_bytes / 1e6:.0f} MB of envelopes\n")
+    print("| writer | seconds | MB/s of envelopes in | MB/s of gzip out | ratio out/in | CPU s |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    print(f"| audit-consumer (Kafka fetch, reassembly, validation, gzip -1, SHA-256, fsync) | {elapsed:.2f} | "
+          f"{envelope_bytes / 1e6 / elapsed:.1f} | {gzip_bytes / 1e6 / elapsed:.1f} | {gzip_bytes / envelope_bytes:.3f} | {cpu:.2f} |")
+    print(f"| gzip -1 (file to /dev/null) | {gzip_seconds:.2f} | {envelope_bytes / 1e6 / gzip_seconds:.1f} | "
+          f"{gzip_out / 1e6 / gzip_seconds:.1f} | {gzip_out / envelope_bytes:.3f} | |")
+    print(f"\naudit-consumer at {(envelope_bytes / elapsed) / (envelope_bytes / gzip_seconds):.2f}x of gzip -1's MB/s (target 0.70)")

@@ -1,4 +1,4 @@
-import AuditEnvelope
+@testable import AuditEnvelope
 import Foundation
 import Testing
 
@@ -67,5 +67,66 @@ struct JSONScannerTests {
     func errorOffset() {
         let error = Array(#"{"a": [1, 2,, 3]}"#.utf8).withUnsafeBytes { JSONScanner.validate($0) }
         #expect(error?.offset == 12)
+    }
+
+    @Test("the fast skip over validated bytes ends every value where the validating skip does")
+    func validatedSkipAgrees() throws {
+        let document = #"{"s": "a\"b\\", "n": -1.5e3, "t": true, "z": null, "o": {"a": [1, {"b": "]}"}, []]}, "e": {}, "u": "\u00e9 é"}"#
+        try Array(document.utf8).withUnsafeBytes { bytes in
+            let scanner = JSONScanner(bytes)
+            let checking = JSONReader(bytes)
+            var values = [try checking.rootValue()]
+            var checked = 0
+            while let value = values.popLast() {
+                #expect(scanner.skipValidatedValue(at: value.lowerBound) == value.upperBound, "value at \(value)")
+                checked += 1
+                switch bytes[value.lowerBound] {
+                case UInt8(ascii: "{"): values += try checking.members(of: value).map(\.value)
+                case UInt8(ascii: "["): values += try checking.elements(of: value)
+                default: break
+                }
+            }
+            #expect(checked == 13)
+            let (reader, root) = try JSONReader.validating(bytes)
+            #expect(try reader.members(of: root).map(\.key) == ["s", "n", "t", "z", "o", "e", "u"])
+        }
+        #expect(throws: JSONScanError.self) { try Array(#"{"a": [1,]}"#.utf8).withUnsafeBytes { try JSONReader.validating($0) } }
+
+        // Large values are found from the index recorded while validating.
+        let large = #"{"big": {"items": ["# + (0..<400).map { #"{"id":\#($0),"s":"x\"y"}"# }.joined(separator: ",") + #"]}, "text": ""# + String(repeating: "t", count: 5000) + #"", "end": 1}"#
+        try Array(large.utf8).withUnsafeBytes { bytes in
+            let checking = JSONReader(bytes)
+            let expected = try checking.members(of: checking.rootValue()).map(\.value)
+            let (reader, root) = try JSONReader.validating(bytes)
+            #expect(try reader.members(of: root).map(\.value) == expected)
+            #expect(expected[0].count > 4096 && expected[1].count > 4096)
+            #expect(try reader.members(of: expected[0]).map(\.value) == checking.members(of: expected[0]).map(\.value))
+        }
+    }
+
+    @Test("the eight-bytes-at-a-time check never misses a quote, backslash, control or non-ASCII byte")
+    func wordCheck() {
+        func reference(_ word: UInt64) -> Bool {
+            (0..<8).contains { shift in
+                let byte = UInt8(truncatingIfNeeded: word >> (shift * 8))
+                return byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        let plain = UInt64(0x6162_6364_6566_6768)
+        for position in 0..<8 {
+            for special: UInt8 in [0x22, 0x5C, 0x00, 0x1F, 0x80, 0xC3, 0xFF, 0x20, 0x7F, 0x21, 0x5B] {
+                let word = plain & ~(UInt64(0xFF) << (position * 8)) | UInt64(special) << (position * 8)
+                #expect(JSONScanner.mayNeedAttention(word) == reference(word), "byte \(special) at \(position)")
+            }
+        }
+        for _ in 0..<20_000 {
+            var word = plain
+            for _ in 0..<Int.random(in: 0...2, using: &generator) {
+                let position = Int.random(in: 0..<8, using: &generator)
+                word = word & ~(UInt64(0xFF) << (position * 8)) | UInt64(UInt8.random(in: 0...255, using: &generator)) << (position * 8)
+            }
+            if reference(word) { #expect(JSONScanner.mayNeedAttention(word)) }
+        }
     }
 }

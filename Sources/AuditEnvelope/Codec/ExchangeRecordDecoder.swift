@@ -8,9 +8,9 @@ public enum ExchangeRecordDecoder {
     /// - Throws: ``EnvelopeError`` naming the first missing or malformed field.
     public static func decode(_ data: ByteBuffer) throws(EnvelopeError) -> ExchangeRecord {
         try data.withUnsafeReadableBytes { bytes throws(EnvelopeError) in
-            let reader = JSONReader(bytes)
+            let reader: JSONReader
             let root: Range<Int>
-            do throws(JSONScanError) { root = try reader.rootValue() } catch { throw EnvelopeError(error, in: "data") }
+            do throws(JSONScanError) { (reader, root) = try JSONReader.validating(bytes) } catch { throw EnvelopeError(error, in: "data") }
             return try decode(JSONObjectFields(reader: reader, range: root, path: "data"))
         }
     }

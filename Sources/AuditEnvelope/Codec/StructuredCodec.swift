@@ -30,9 +30,9 @@ public enum StructuredCodec {
     /// - Throws: ``EnvelopeError`` when the line is not a CloudEvents 1.0 JSON event.
     public static func decode(_ line: ByteBuffer) throws(EnvelopeError) -> AuditEnvelope {
         try line.withUnsafeReadableBytes { bytes throws(EnvelopeError) in
-            let reader = JSONReader(bytes)
+            let reader: JSONReader
             let root: Range<Int>
-            do throws(JSONScanError) { root = try reader.rootValue() } catch { throw EnvelopeError(error, in: "event") }
+            do throws(JSONScanError) { (reader, root) = try JSONReader.validating(bytes) } catch { throw EnvelopeError(error, in: "event") }
             let fields = try JSONObjectFields(reader: reader, range: root, path: "event")
             let specVersion = try fields.string("specversion")
             guard specVersion == AuditEnvelope.specVersion else {

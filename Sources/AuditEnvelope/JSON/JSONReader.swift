@@ -12,19 +12,49 @@ public struct JSONReader {
     }
 
     let bytes: UnsafeRawBufferPointer
+    /// For a document validated as a whole: where its large values end. Navigating it then
+    /// neither validates again nor rescans large values.
+    private let validatedValueEnds: JSONScanner.ValueEnds?
     private var scanner: JSONScanner { JSONScanner(bytes) }
 
-    /// Reads `bytes`, which must stay valid while the reader is used.
+    /// Reads `bytes`, which must stay valid while the reader is used. Every read validates what
+    /// it passes over.
     public init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
+        self.validatedValueEnds = nil
+    }
+
+    /// Validates `bytes` as one JSON document once, then reads it without validating again:
+    /// decoding a document with large embedded values scans them once instead of once per level.
+    /// - Returns: The reader and the range of the top-level value.
+    /// - Throws: ``JSONScanError`` when the bytes are not one well-formed value.
+    public static func validating(_ bytes: UnsafeRawBufferPointer) throws(JSONScanError) -> (reader: JSONReader, root: Range<Int>) {
+        let valueEnds = JSONScanner.ValueEnds()
+        let root = try rootValue(scanning: JSONScanner(bytes, recordingInto: valueEnds))
+        return (JSONReader(bytes, validatedValueEnds: valueEnds), root)
+    }
+
+    private init(_ bytes: UnsafeRawBufferPointer, validatedValueEnds: JSONScanner.ValueEnds) {
+        self.bytes = bytes
+        self.validatedValueEnds = validatedValueEnds
+    }
+
+    /// The end of the value at `index`.
+    private func skipValue(at index: Int) throws(JSONScanError) -> Int {
+        guard let validatedValueEnds else { return try scanner.skipValue(at: index) }
+        return validatedValueEnds.ends[index] ?? scanner.skipValidatedValue(at: index)
     }
 
     /// The range of the single top-level value.
     /// - Throws: ``JSONScanError`` when the bytes are not one well-formed value.
     public func rootValue() throws(JSONScanError) -> Range<Int> {
+        try Self.rootValue(scanning: scanner)
+    }
+
+    private static func rootValue(scanning scanner: JSONScanner) throws(JSONScanError) -> Range<Int> {
         let start = scanner.skipWhitespace(from: 0)
         let end = try scanner.skipValue(at: start)
-        guard scanner.skipWhitespace(from: end) == bytes.count else {
+        guard scanner.skipWhitespace(from: end) == scanner.bytes.count else {
             throw JSONScanError(offset: end, reason: "unexpected data after the JSON value")
         }
         return start..<end
@@ -44,7 +74,7 @@ public struct JSONReader {
             let key = try string(at: index..<keyEnd)
             let colon = scanner.skipWhitespace(from: keyEnd)
             let valueStart = scanner.skipWhitespace(from: colon + 1)
-            let valueEnd = try scanner.skipValue(at: valueStart)
+            let valueEnd = try skipValue(at: valueStart)
             let delimiter = scanner.skipWhitespace(from: valueEnd)
             members.append(Member(key: key, value: valueStart..<valueEnd, raw: (colon + 1)..<delimiter))
             if bytes[delimiter] == UInt8(ascii: "}") { return members }
@@ -62,7 +92,7 @@ public struct JSONReader {
         var index = scanner.skipWhitespace(from: range.lowerBound + 1)
         if bytes[index] == UInt8(ascii: "]") { return elements }
         while true {
-            let end = try scanner.skipValue(at: index)
+            let end = try skipValue(at: index)
             elements.append(index..<end)
             let delimiter = scanner.skipWhitespace(from: end)
             if bytes[delimiter] == UInt8(ascii: "]") { return elements }

@@ -6,11 +6,27 @@ public struct JSONScanner {
     /// The deepest nesting of arrays and objects accepted.
     public static let maximumDepth = 512
 
+    /// Where large values end, keyed by where they start, recorded while validating so that a
+    /// decoder navigating the document later finds them without scanning them again.
+    final class ValueEnds {
+        /// Values at least this long are recorded.
+        static let minimumBytes = 4096
+        var ends: [Int: Int] = [:]
+    }
+
     @usableFromInline let bytes: UnsafeRawBufferPointer
+    private let valueEnds: ValueEnds?
 
     /// Scans `bytes`, which must stay valid while the scanner is used.
     public init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
+        self.valueEnds = nil
+    }
+
+    /// Scans `bytes`, recording into `valueEnds` where each large value validated ends.
+    init(_ bytes: UnsafeRawBufferPointer, recordingInto valueEnds: ValueEnds) {
+        self.bytes = bytes
+        self.valueEnds = valueEnds
     }
 
     /// Checks that the bytes are exactly one JSON value, optionally surrounded by whitespace.
@@ -47,7 +63,70 @@ public struct JSONScanner {
         try skipValue(at: index, depth: 0)
     }
 
+    /// The index just past the value that starts at `index`, in bytes already known to be
+    /// well-formed (accepted by ``skipValue(at:)`` or ``validate(_:)``): it only follows strings
+    /// and brackets, several times faster than validating again. On malformed bytes the result is
+    /// meaningless but stays within the buffer.
+    public func skipValidatedValue(at index: Int) -> Int {
+        guard index < bytes.count else { return bytes.count }
+        switch bytes[index] {
+        case UInt8(ascii: "\""):
+            return skipValidatedString(at: index)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            var position = index
+            while position < bytes.count {
+                switch bytes[position] {
+                case UInt8(ascii: "\""):
+                    position = skipValidatedString(at: position)
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return position + 1 }
+                default:
+                    break
+                }
+                position += 1
+            }
+            return bytes.count
+        default:
+            var position = index + 1
+            while position < bytes.count {
+                switch bytes[position] {
+                case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: return position
+                default: position += 1
+                }
+            }
+            return position
+        }
+    }
+
+    /// The index just past the well-formed string that starts at `start`.
+    private func skipValidatedString(at start: Int) -> Int {
+        var position = start + 1
+        while position < bytes.count {
+            while position + 8 <= bytes.count, !Self.mayNeedAttention(bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)) {
+                position += 8
+            }
+            guard position < bytes.count else { break }
+            switch bytes[position] {
+            case UInt8(ascii: "\""): return position + 1
+            case UInt8(ascii: "\\"): position += 2
+            default: position += 1
+            }
+        }
+        return bytes.count
+    }
+
     private func skipValue(at index: Int, depth: Int) throws(JSONScanError) -> Int {
+        let end = try scanValue(at: index, depth: depth)
+        if let valueEnds, end - index >= ValueEnds.minimumBytes { valueEnds.ends[index] = end }
+        return end
+    }
+
+    private func scanValue(at index: Int, depth: Int) throws(JSONScanError) -> Int {
         guard index < bytes.count else { throw JSONScanError(offset: index, reason: "unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try skipObject(at: index, depth: depth + 1)
@@ -102,6 +181,11 @@ public struct JSONScanner {
     public func skipString(at start: Int) throws(JSONScanError) -> Int {
         var index = start + 1
         while index < bytes.count {
+            // Eight plain ASCII characters at a time; anything else is looked at byte by byte.
+            while index + 8 <= bytes.count, !Self.mayNeedAttention(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+            }
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
@@ -192,6 +276,20 @@ public struct JSONScanner {
             while index < bytes.count, Self.isDigit(bytes[index]) { index += 1 }
         }
         return index
+    }
+
+    /// Whether any of the eight bytes in `word` may be a quote, a backslash, a control character
+    /// or non-ASCII (exact for "none of them", which is what lets the scanner skip the word).
+    @inline(__always)
+    static func mayNeedAttention(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+        let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+        let hasQuote = (quotes &- ones) & ~quotes
+        let hasBackslash = (backslashes &- ones) & ~backslashes
+        let hasControl = (word &- ones &* 0x20) & ~word
+        return (hasQuote | hasBackslash | hasControl | word) & highBits != 0
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }

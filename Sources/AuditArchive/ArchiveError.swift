@@ -4,7 +4,7 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as a closed set that may grow.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case io, corruptCompression, invalidManifest, missingRoot
+            case io, corruptCompression, invalidManifest, invalidLine, missingRoot
         }
 
         private let base: Base
@@ -16,6 +16,8 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
         public static let corruptCompression = Code(.corruptCompression)
         /// A manifest is not valid JSON of the expected shape.
         public static let invalidManifest = Code(.invalidManifest)
+        /// A segment line is not a valid envelope.
+        public static let invalidLine = Code(.invalidLine)
         /// The archive root does not exist or is not a directory.
         public static let missingRoot = Code(.missingRoot)
 

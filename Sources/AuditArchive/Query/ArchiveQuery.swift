@@ -41,7 +41,7 @@ public enum ArchiveQuery {
                     guard filter.matches(envelope) else { return }
                     if decodeRecords || filter.needsRecord { record = try envelope.record() }
                 } catch {
-                    throw ArchiveError(.corruptCompression, "\(path): a line is not a valid envelope (\(error.reason)); run audit-archive verify")
+                    throw ArchiveError(.invalidLine, "\(path): a line is not a valid envelope (\(error.reason)); run audit-archive verify")
                 }
                 if let record, !filter.matches(record) { return }
                 if try body(ArchivedExchange(line: line, envelope: envelope, record: record, segmentPath: path)) == .stop {

@@ -9,7 +9,7 @@ public struct ArchiveConfiguration: Sendable {
         /// Event-time window of a segment, aligned to the Unix epoch (so one hour means UTC clock
         /// hours, matching the `hour=` directories): an envelope whose event time is at or past the
         /// end of the open segment's window starts a new segment. Late envelopes stay in the open
-        /// segment. Default: 1 hour.
+        /// segment. Whole seconds, at least one. Default: 1 hour.
         public var eventTimeInterval: Duration = .seconds(3600)
         /// Wall-clock time after which an open segment closes even if no limit above is reached;
         /// it bounds the delay from an exchange to its durable archive, and how long its offsets

@@ -32,6 +32,8 @@ public final class PartitionArchiver {
     private var durableThrough: Int64?
     private var coveredThrough: Int64?
     private let carriedOver: [String: Set<Int64>]
+    /// The event-time window of a segment, at least one second.
+    private let windowMicroseconds: Int64
     private var open: OpenSegment?
     private var waitingDeadLetters: [DeadLetter] = []
 
@@ -46,6 +48,7 @@ public final class PartitionArchiver {
         var logger = logger
         logger[metadataKey: "partition"] = "\(topic)[\(partition)]"
         self.logger = logger
+        windowMicroseconds = max(1, configuration.rotation.eventTimeInterval.components.seconds) * 1_000_000
         reassembler = ChunkReassembler(maxPendingBytes: configuration.maxPendingChunkBytes, timeout: configuration.chunkTimeout)
         try ArchiveFile.makeDirectory(layout.stagingDirectory(topic))
         let head = try PartitionHistory.load(layout: layout, topic: topic, partition: partition, logger: logger).head
@@ -98,7 +101,7 @@ public final class PartitionArchiver {
                 closed.append(try closeOpen(carried: carried))
             }
             try cover(input, now: now)
-            try open!.append(envelope, exchangeEnd: exchangeEnd, windowInterval: Int64(configuration.rotation.eventTimeInterval.components.seconds) * 1_000_000)
+            try open!.append(envelope, exchangeEnd: exchangeEnd, windowInterval: windowMicroseconds)
             return closed + (try closeIfFull())
         } catch {
             abandonOpen()

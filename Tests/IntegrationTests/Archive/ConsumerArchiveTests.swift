@@ -142,6 +142,42 @@ struct ConsumerArchiveTests {
         #expect(edited.contains("hash chain broken"), "\(edited)")
     }
 
+    @Test("the archive, not the group's committed offset, decides where a partition resumes")
+    func resumesFromArchive() async throws {
+        let topic = IntegrationBroker.uniqueTopic("archive-resume")
+        let root = ArchiveHarness.temporaryRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let producer = try KafkaProducer(configuration: try IntegrationBroker.producerConfiguration(), logger: IntegrationBroker.logger)
+        let expected = try await ArchiveHarness.produce(0..<200, to: topic, producer: producer)
+        await producer.close()
+        let group = "archive-resume-\(UUID().uuidString.prefix(8))"
+        let arguments = ["--segment-max-records", "20"]
+        let first = try await ArchiveHarness.startConsumer(topic: topic, group: group, root: root, arguments: arguments)
+        defer { first.kill() }
+        _ = try await ArchiveHarness.waitForArchive(root: root, count: expected.count, timeout: .seconds(60))
+        #expect(await first.terminate() == 0)
+
+        // The archive falls behind the group (say, restored from a backup): the newest segment of
+        // every partition is gone while the group has committed past it.
+        var removed = 0
+        for entries in Dictionary(grouping: try ArchiveCatalog.scan(root: root).entries, by: { $0.name.partition }).values {
+            let newest = entries.max { $0.name.startOffset < $1.name.startOffset }!
+            for kind in newest.kinds { try FileManager.default.removeItem(atPath: newest.path(kind)) }
+            removed += 1
+        }
+        #expect(removed >= 2)
+        #expect(try ArchiveHarness.archivedIDs(root: root).count < expected.count)
+
+        let second = try await ArchiveHarness.startConsumer(topic: topic, group: group, root: root, arguments: arguments)
+        defer { second.kill() }
+        _ = try await ArchiveHarness.waitForArchive(root: root, count: expected.count, timeout: .seconds(60))
+        #expect(await second.terminate() == 0)
+        let (duplicates, missing) = Self.compare(archived: try ArchiveHarness.archivedIDs(root: root), expected: expected)
+        #expect(duplicates.isEmpty, "duplicated: \(duplicates.prefix(5))")
+        #expect(missing.isEmpty, "missing after resuming from the archive: \(missing.count)")
+        #expect(try await ArchiveHarness.cli(["verify", root]).status == 0)
+    }
+
     @Test("a record that is not an envelope lands in the dead-letter file and the consumer keeps going")
     func deadLetter() async throws {
         let topic = IntegrationBroker.uniqueTopic("archive-dead")

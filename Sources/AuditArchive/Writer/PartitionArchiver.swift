@@ -36,6 +36,7 @@ public final class PartitionArchiver {
     private let windowMicroseconds: Int64
     private var open: OpenSegment?
     private var waitingDeadLetters: [DeadLetter] = []
+    private var warnedAboutRewind = false
 
     /// Opens the partition's archive.
     /// - Throws: ``ArchiveError`` when the root cannot be created or the partition's newest
@@ -68,6 +69,12 @@ public final class PartitionArchiver {
     ///   offsets stay uncommitted.
     public func append(_ input: ArchiveInput, now: ContinuousClock.Instant = .now) throws(ArchiveError) -> [ClosedSegment] {
         if let durableThrough, input.offset <= durableThrough {
+            if let startOffset, input.offset < startOffset, !warnedAboutRewind {
+                warnedAboutRewind = true
+                logger.error("Kafka delivered offsets before the archive's resume offset: was the topic recreated or the group reset? Records up to the archive's last offset are skipped as already archived", metadata: [
+                    "offset": "\(input.offset)", "archive.resumeOffset": "\(startOffset)", "archive.lastOffset": "\(durableThrough)",
+                ])
+            }
             refeedCarriedChunk(input, now: now)
             return []
         }

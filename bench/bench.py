@@ -98,7 +98,7 @@ class Stack:
         subprocess.run([f"{ROOT}/scripts/broker", action, "--port", str(BROKER_PORT)] + extra, check=True, capture_output=True)
 
     def metric(self, name):
-        with urllib.request.urlopen(f"http://127.0.0.1:{ADMIN_PORT}/metrics", timeout=5) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{ADMIN_PORT}/metrics", timeout=60) as response:
             total = 0.0
             for line in response.read().decode().splitlines():
                 if line.startswith(name) and not line.startswith("#"):
@@ -124,7 +124,7 @@ def json_body(path, size):
 def wrk(url, body, connections, seconds):
     env = dict(os.environ, BENCH_BODY=body)
     result = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", f"{ROOT}/bench/post.lua", url],
+        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", f"{ROOT}/bench/post.lua", url],
         env=env, capture_output=True, text=True, timeout=seconds + 60,
     )
     line = [l for l in result.stdout.splitlines() if l.startswith("{")]
@@ -208,9 +208,12 @@ def main():
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--matrix-seconds", type=int, default=4, help="seconds per load in the overhead matrix")
     parser.add_argument("--producer-arg", action="append", default=[])
     parser.add_argument("--only-drain", action="store_true", help="skip the overhead loads; time the spool drain only")
     parser.add_argument("--only-archive", action="store_true", help="only the archive scenarios (delay to archive, consumer vs gzip -1)")
+    parser.add_argument("--only-matrix", action="store_true", help="only the overhead matrix (body sizes x concurrency) and its chart")
+    parser.add_argument("--chart", default=os.path.join(ROOT, "bench", "latency-vs-size.png"), help="where the matrix chart goes")
     parser.add_argument("--spool-target", default=str(10**9), help="bytes to spool before timing the drain (0 skips it; the spool holds 2 GiB)")
     args = parser.parse_args()
 
@@ -222,8 +225,12 @@ def main():
         if args.only_archive:
             archive_scenarios(stack, body, f"http://127.0.0.1:{PROXY_PORT}", args.work_dir)
             return
+        if args.only_matrix:
+            measure_matrix(stack, args)
+            return
         if not args.only_drain:
             measure_overhead(stack, body, args)
+            measure_matrix(stack, args)
             archive_scenarios(stack, body, f"http://127.0.0.1:{PROXY_PORT}", args.work_dir)
         if int(args.spool_target) > 0:
             result = spool_drain(stack, body, int(args.spool_target), 240)
@@ -234,6 +241,14 @@ def main():
             print(f"producer peak RSS: {stack.peak_rss_mib():.0f} MiB")
     finally:
         stack.stop()
+
+
+def measure_matrix(stack, args):
+    """Every body size and concurrency (one round of --matrix-seconds each), the CPU table and the chart."""
+    from matrix import chart, print_matrix, run_matrix
+    rows = run_matrix(stack, args.work_dir, args.matrix_seconds)
+    print_matrix(rows)
+    chart(rows, args.chart)
 
 
 def measure_overhead(stack, body, args):

@@ -19,18 +19,26 @@ struct ProxyResponder: Sendable {
         outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
         outgoing.headers = forwardedHeaders(request, clientAddress: clientAddress)
         let length = request.headers[.contentLength].flatMap(Int.init)
+        let requestBody = RequestBodyCompletion()
         if (length ?? 0) > 0 || request.headers[.transferEncoding] != nil {
-            outgoing.body = .stream(ForwardedRequestBody(base: request.body), length: length.map { .known(Int64($0)) } ?? .unknown)
+            outgoing.body = .stream(
+                ForwardedRequestBody(base: request.body, completion: requestBody),
+                length: length.map { .known(Int64($0)) } ?? .unknown
+            )
+        } else {
+            requestBody.finish()
         }
         let incoming: HTTPClientResponse
         do {
             incoming = try await client.execute(outgoing, timeout: .milliseconds(timeout.milliseconds))
         } catch let error as ClientBodyError {
+            await requestBody.finishUnlessStartedThenWait()
             throw error.underlying
         } catch {
+            await requestBody.finishUnlessStartedThenWait()
             throw Self.classify(error)
         }
-        return response(from: incoming)
+        return response(from: incoming, after: requestBody)
     }
 
     private func target(for request: Request) -> String {
@@ -55,7 +63,9 @@ struct ProxyResponder: Sendable {
         return headers
     }
 
-    private func response(from incoming: HTTPClientResponse) -> Response {
+    /// The response to the client; it finishes only once AsyncHTTPClient has stopped reading the
+    /// request body (see ``RequestBodyCompletion``).
+    private func response(from incoming: HTTPClientResponse, after requestBody: RequestBodyCompletion) -> Response {
         var fields = HTTPFields()
         var upstreamFields = HTTPFields()
         for (name, value) in incoming.headers {
@@ -80,6 +90,7 @@ struct ProxyResponder: Sendable {
                     guard let chunk else { break }
                     try await writer.write(chunk)
                 }
+                await requestBody.finishUnlessStartedThenWait()
                 try await writer.finish(nil)
             }
         )

@@ -161,6 +161,30 @@ struct ProxyEdgeCaseTests {
         try await harness.stop()
     }
 
+    @Test("a keep-alive load of small POSTs: every response arrives and the proxy stays up")
+    func keepAliveLoad() async throws {
+        // Regression: the proxy finished responses while AsyncHTTPClient was still inside the
+        // request body's next(); Hummingbird's drain of that body then trapped in NIO.
+        let harness = try await Harness.start()
+        let body = FileManager.default.temporaryDirectory.appendingPathComponent("keepalive-\(UUID().uuidString).json")
+        try Data(("{\"pad\":\"" + String(repeating: "k", count: 1000) + "\"}").utf8).write(to: body)
+        defer { try? FileManager.default.removeItem(at: body) }
+        let root = ProcessInfo.processInfo.environment["AUDITSHIPPER_ROOT"] ?? FileManager.default.currentDirectoryPath
+        let load = try await ProcessRunner.outcome(
+            ["wrk", "-t2", "-c32", "-d6s", "--timeout", "5s", "-s", "\(root)/bench/post.lua", "\(harness.producer.proxyURL)/internal/echo"],
+            environment: ["BENCH_BODY": body.path],
+            timeout: .seconds(60)
+        )
+        let output = String(decoding: load.standardOutput, as: UTF8.self)
+        let figures = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") }, "wrk printed no figures: \(output) \(load.standardError)")
+        let parsed = try JSONSerialization.jsonObject(with: Data(figures.utf8)) as? [String: Any]
+        #expect((parsed?["errors"] as? Int) == 0, "\(figures)")
+        #expect((parsed?["requests"] as? Int ?? 0) > 200, "\(figures)")
+        let health = try await HTTPTestClient.send("\(harness.producer.adminURL)/healthz", method: .GET)
+        #expect(health.status == 200)
+        try await harness.stop()
+    }
+
     @Test("an upstream that times out gives 504 and an upstreamTimeout envelope")
     func upstreamTimeout() async throws {
         let harness = try await Harness.start(extraArguments: ["--upstream-timeout", "1"])

@@ -1,5 +1,4 @@
 import NIOCore
-import Synchronization
 
 /// Reading the client's request body failed while it was being forwarded (the client went away);
 /// kept apart from upstream failures so that it is not reported as a 502.

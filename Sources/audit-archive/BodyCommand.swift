@@ -1,7 +1,6 @@
 import ArgumentParser
 import AuditArchive
 import AuditEnvelope
-import Crypto
 import Foundation
 
 /// `audit-archive body ROOT --id ID --request|--response`.
@@ -49,8 +48,7 @@ struct BodyCommand: ParsableCommand {
         }
         guard let record = found else { exitWithMessage("no exchange \(id) in \(root)", status: 1) }
         let body = side == .request ? record.request.body : record.response.body
-        let bytes = Data(body.data.readableBytesView)
-        FileHandle.standardOutput.write(bytes)
+        FileHandle.standardOutput.write(Data(body.data.readableBytesView))
         let name = side == .request ? "request" : "response"
         let redacted = record.redactions.contains { $0.hasPrefix("\(name).body") }
         if body.truncated {
@@ -59,7 +57,7 @@ struct BodyCommand: ParsableCommand {
         if redacted {
             exitWithMessage("note: fields of the \(name) body were redacted at capture; its sha256 is of the original", status: 0)
         }
-        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let digest = ArchiveDigest.sha256(body.data)
         guard digest == body.sha256 else {
             exitWithMessage("the \(name) body's SHA-256 \(digest) does not match the recorded \(body.sha256)", status: 1)
         }

@@ -1,11 +1,8 @@
 import ArgumentParser
 import AuditService
 import Foundation
-import Hummingbird
 import Kafka
 import Logging
-import Metrics
-import Prometheus
 import ServiceLifecycle
 
 /// `audit-consumer`: archives the envelopes of a Kafka topic into verifiable segments.
@@ -46,18 +43,17 @@ struct AuditConsumer: AsyncParsableCommand {
             logger.logLevel = settings.logLevel
             return logger
         }()
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let registry = AdminListener.bootstrapMetrics()
 
         let consumer = try KafkaConsumer(configuration: settings.kafka, logger: logger)
         let status = WorkerStatus()
         let worker = ArchiveWorker(consumer: consumer, topic: settings.topic, configuration: settings.archive, status: status, logger: logger)
-        let adminApp = Application(
-            router: AdminRouter.make(health: { status.health }, readiness: { status.readiness }, registry: registry),
-            configuration: .init(address: .hostname(settings.adminHost, port: settings.adminPort), serverName: nil),
-            onServerRunning: { channel in
-                logger.info("admin listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
-            },
+        let adminApp = AdminListener.application(
+            host: settings.adminHost,
+            port: settings.adminPort,
+            health: { status.health },
+            readiness: { status.readiness },
+            registry: registry,
             logger: logger
         )
         logger.info("archiving", metadata: [

@@ -7,9 +7,7 @@ import Foundation
 import Hummingbird
 import Kafka
 import Logging
-import Metrics
 import NIOCore
-import Prometheus
 import ServiceLifecycle
 
 /// `audit-producer`: a reverse proxy that records selected HTTP exchanges and publishes them to Kafka.
@@ -44,8 +42,7 @@ struct AuditProducer: AsyncParsableCommand {
             return logger
         }()
 
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let registry = AdminListener.bootstrapMetrics()
 
         let producer = try KafkaProducer(configuration: settings.kafka, logger: logger)
         let publisher: AuditPublisher
@@ -80,16 +77,12 @@ struct AuditProducer: AsyncParsableCommand {
             },
             logger: logger
         )
-        let adminApp = Application(
-            router: AdminRouter.make(
-                health: { Self.health(of: publisher) },
-                readiness: { Self.readiness(of: publisher) },
-                registry: registry
-            ),
-            configuration: .init(address: .hostname(settings.adminHost, port: settings.adminPort), serverName: nil),
-            onServerRunning: { channel in
-                logger.info("admin listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
-            },
+        let adminApp = AdminListener.application(
+            host: settings.adminHost,
+            port: settings.adminPort,
+            health: { Self.health(of: publisher) },
+            readiness: { Self.readiness(of: publisher) },
+            registry: registry,
             logger: logger
         )
         if settings.capture.rules.isEmpty {

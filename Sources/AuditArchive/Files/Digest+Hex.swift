@@ -15,10 +15,10 @@ extension Sequence where Element == UInt8 {
     }
 }
 
-/// SHA-256 helpers for archive files.
-enum ArchiveDigest {
-    /// The lowercase hex SHA-256 of `buffer`'s readable bytes.
-    static func sha256(_ buffer: ByteBuffer) -> String {
+/// SHA-256 as archives record it: lowercase hex.
+public enum ArchiveDigest {
+    /// The lowercase hex SHA-256 of `buffer`'s readable bytes (the form of a body's `sha256`).
+    public static func sha256(_ buffer: ByteBuffer) -> String {
         buffer.withUnsafeReadableBytes { SHA256.hash(data: $0).hexString }
     }
 

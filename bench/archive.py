@@ -107,7 +107,7 @@ def archive_scenarios(stack, body_path, proxy_url, work_dir, rate=4, seconds=60)
         time.sleep(1)
     stop(consumer)
     delays = [d / 1e6 for d in delays_from_archive(delay_root)]
-    print(f"\n### End-to-end delay, response sent to archived (default rotation: 30 s open, 10,000 records, 128 MiB)\n")
+    print("\n### End-to-end delay, response sent to archived (default rotation: 30 s open, 10,000 records, 128 MiB)\n")
     print(f"{sent} captured 1 MB + 1 MB exchanges at {rate}/s for {seconds} s; {len(delays)} archived")
     print("| median s | p99 s | max s |")
     print("| --- | --- | --- |")

@@ -6,7 +6,6 @@ Every scenario measures its baseline in the same run, alternating rounds, and re
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -43,10 +42,13 @@ class Stack:
         self.bin_dir = bin_dir
         self.work_dir = work_dir
         self.processes = []
+        self.starts = 0
 
     def start(self, producer_args, s3=False):
-        """Starts everything; with `s3`, the broker keeps its data (and producer state) across restarts."""
+        """Starts everything, with a new spool directory; with `s3`, the broker keeps its data
+        (and producer state) across restarts."""
         self.s3 = ["--s3"] if s3 else []
+        self.starts += 1
         subprocess.run([f"{ROOT}/scripts/broker", "stop", "--port", str(BROKER_PORT)], capture_output=True)
         subprocess.run([f"{ROOT}/scripts/broker", "start", "--port", str(BROKER_PORT)] + self.s3, check=True, capture_output=True)
         subprocess.run([f"{ROOT}/scripts/broker", "topic", "bench.exchanges", "--partitions", "3", "--port", str(BROKER_PORT)],
@@ -59,7 +61,7 @@ class Stack:
             "--listen", f"127.0.0.1:{PROXY_PORT}", "--admin-listen", f"127.0.0.1:{ADMIN_PORT}",
             "--route", "POST /api/captured/**",
             "--kafka-brokers", f"127.0.0.1:{BROKER_PORT}", "--kafka-topic", "bench.exchanges",
-            "--log-level", "warning", "--spool-dir", os.path.join(self.work_dir, "spool"), "--spool-max-bytes", "2GiB",
+            "--log-level", "warning", "--spool-dir", os.path.join(self.work_dir, f"spool-{self.starts}"), "--spool-max-bytes", "2GiB",
         ] + producer_args)
         wait_http(f"http://127.0.0.1:{ADMIN_PORT}/healthz")
 
@@ -76,6 +78,7 @@ class Stack:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+        self.processes = []
         subprocess.run([f"{ROOT}/scripts/broker", "stop", "--port", str(BROKER_PORT)], capture_output=True)
 
     def peak_rss_mib(self):
@@ -97,6 +100,18 @@ class Stack:
         extra = self.s3 if action == "start" else []
         subprocess.run([f"{ROOT}/scripts/broker", action, "--port", str(BROKER_PORT)] + extra, check=True, capture_output=True)
 
+    def wait_until_published(self, timeout=300):
+        """Returns once every captured exchange is acknowledged, spooled or dropped and the spool
+        is empty: nothing in flight (a memory broker stopped with batches in flight would leave the
+        idempotent producer unable to continue)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            done = sum(self.metric(f"auditshipper_exchanges_{kind}_total") for kind in ("published", "spooled", "dropped"))
+            if done >= self.metric("auditshipper_exchanges_captured_total") and self.metric("auditshipper_spool_files") == 0:
+                break
+            time.sleep(1)
+        time.sleep(3)
+
     def metric(self, name):
         with urllib.request.urlopen(f"http://127.0.0.1:{ADMIN_PORT}/metrics", timeout=60) as response:
             total = 0.0
@@ -107,7 +122,7 @@ class Stack:
 
 
 def json_body(path, size):
-    items, index = [], 0
+    index = 0
     text = '{"items":['
     parts = []
     length = len(text)
@@ -121,8 +136,10 @@ def json_body(path, size):
     return path
 
 
-def wrk(url, body, connections, seconds):
+def wrk(url, body, connections, seconds, delay_ms=None):
     env = dict(os.environ, BENCH_BODY=body)
+    if delay_ms:
+        env["BENCH_DELAY_MS"] = str(delay_ms)
     result = subprocess.run(
         ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", f"{ROOT}/bench/post.lua", url],
         env=env, capture_output=True, text=True, timeout=seconds + 60,
@@ -135,110 +152,47 @@ def wrk(url, body, connections, seconds):
     return figures
 
 
-def overhead(stack, body_path, size_label, connections, seconds, rounds):
-    """direct vs proxy (route not captured) vs proxy (captured), alternating rounds."""
-    targets = [
-        ("direct", f"http://127.0.0.1:{UPSTREAM_PORT}/api/plain/echo"),
-        ("proxy, not captured", f"http://127.0.0.1:{PROXY_PORT}/api/plain/echo"),
-        ("proxy, captured", f"http://127.0.0.1:{PROXY_PORT}/api/captured/echo"),
-    ]
-    results = {name: [] for name, _ in targets}
-    for _ in range(rounds):
-        for name, url in targets:
-            results[name].append(wrk(url, body_path, connections, seconds))
-    rows = []
-    base = None
-    for name, _ in targets:
-        runs = results[name]
-        row = {
-            "name": name,
-            "rps": statistics.median(r["rps"] for r in runs),
-            "p50": statistics.median(r["p50"] for r in runs) / 1000,
-            "p99": statistics.median(r["p99"] for r in runs) / 1000,
-            "p999": statistics.median(r["p999"] for r in runs) / 1000,
-            "errors": sum(r["errors"] for r in runs),
-        }
-        rows.append(row)
-    return rows
-
-
-def print_overhead(rows, size_label, connections):
-    print(f"\n### {size_label} request + {size_label} response, concurrency {connections}\n")
-    print("| path | req/s | p50 ms | p99 ms | p99.9 ms | p50 vs uncaptured | p99 vs uncaptured | req/s vs uncaptured | p50 vs direct | errors |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    direct, plain = rows[0], rows[1]
-    for row in rows:
-        print(f"| {row['name']} | {row['rps']:.1f} | {row['p50']:.2f} | {row['p99']:.2f} | {row['p999']:.2f} | "
-              f"{row['p50'] / plain['p50']:.3f} | {row['p99'] / plain['p99']:.3f} | {row['rps'] / plain['rps']:.3f} | "
-              f"{row['p50'] / direct['p50']:.3f} | {row['errors']} |")
-
-
-def spool_drain(stack, body_path, target_bytes, fill_seconds):
-    """Stops the broker, fills the spool with captured 1 MB + 1 MB exchanges, starts the broker
-    and times the replay until the spool is empty."""
-    # Stop the broker only once nothing is in flight: an idempotent producer whose in-flight
-    # batches a restarted broker (memory storage) has forgotten fails fatally and must restart.
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        done = sum(stack.metric(f"auditshipper_exchanges_{kind}_total") for kind in ("published", "spooled", "dropped"))
-        if done >= stack.metric("auditshipper_exchanges_captured_total") and stack.metric("auditshipper_spool_files") == 0:
-            break
-        time.sleep(1)
-    time.sleep(3)
-    stack.broker("kill")
-    time.sleep(6)  # the producer notices within its 1 s check and spools
-    deadline = time.time() + fill_seconds
-    while time.time() < deadline and stack.metric("auditshipper_spool_bytes") < target_bytes:
-        wrk(f"http://127.0.0.1:{PROXY_PORT}/api/captured/echo", body_path, 8, 5)
-    spooled_bytes = stack.metric("auditshipper_spool_bytes")
-    spooled = stack.metric("auditshipper_exchanges_spooled_total")
-    replayed_before = stack.metric("auditshipper_exchanges_replayed_total")
-    start = time.time()
-    stack.broker("start")
-    while stack.metric("auditshipper_spool_files") > 0 and time.time() - start < 600:
-        time.sleep(0.5)
-    drain = time.time() - start
-    replayed = stack.metric("auditshipper_exchanges_replayed_total") - replayed_before
-    return {"bytes": spooled_bytes, "spooled": spooled, "replayed": replayed, "seconds": drain}
-
-
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--bin-dir", required=True)
-    parser.add_argument("--work-dir", required=True)
-    parser.add_argument("--seconds", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--matrix-seconds", type=int, default=4, help="seconds per load in the overhead matrix")
-    parser.add_argument("--producer-arg", action="append", default=[])
-    parser.add_argument("--only-drain", action="store_true", help="skip the overhead loads; time the spool drain only")
+    parser = argparse.ArgumentParser(description="Runs every scenario unless one --only-... option is given.")
+    parser.add_argument("--bin-dir", required=True, help="release binaries (scripts/bench sets it)")
+    parser.add_argument("--work-dir", required=True, help="scratch directory (scripts/bench sets it)")
+    parser.add_argument("--seconds", type=int, default=10, help="seconds per measured load in the target scenarios")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per target scenario (medians)")
+    parser.add_argument("--paced-rate", type=int, default=20, help="requests/s of the paced 1 MB + 1 MB load")
+    parser.add_argument("--memory-seconds", type=int, default=12, help="seconds per phase of the memory scenario")
+    parser.add_argument("--matrix-seconds", type=int, default=3, help="seconds per load in the overhead matrix")
+    parser.add_argument("--archive-seconds", type=int, default=40, help="seconds of paced load for the archive delay")
+    parser.add_argument("--producer-arg", action="append", default=[], help="extra audit-producer argument (repeatable)")
+    parser.add_argument("--only-targets", action="store_true", help="only the target scenarios (proxy cost, paced capture, memory)")
+    parser.add_argument("--only-drain", action="store_true", help="only the spool drain and the publisher vs kcat -P")
     parser.add_argument("--only-archive", action="store_true", help="only the archive scenarios (delay to archive, consumer vs gzip -1)")
     parser.add_argument("--only-matrix", action="store_true", help="only the overhead matrix (body sizes x concurrency) and its chart")
     parser.add_argument("--chart", default=os.path.join(ROOT, "bench", "latency-vs-size.png"), help="where the matrix chart goes")
-    parser.add_argument("--spool-target", default=str(10**9), help="bytes to spool before timing the drain (0 skips it; the spool holds 2 GiB)")
+    parser.add_argument("--spool-target", default=str(600 * 10**6), help="bytes to spool before timing the drain (the spool holds 2 GiB)")
     args = parser.parse_args()
+    from publisher import drain_and_kcat
+    from targets import target_scenarios
+    only = [name for name in ("targets", "matrix", "archive", "drain") if getattr(args, f"only_{name}")]
+    selected = only or ["targets", "matrix", "archive", "drain"]
 
     stack = Stack(args.bin_dir, args.work_dir)
+    body = json_body(os.path.join(args.work_dir, "body-1m.json"), 1 << 20)
+    started = time.time()
     try:
-        # The drain run restarts the broker: S3 storage keeps the producer's idempotence state.
-        stack.start(args.producer_arg, s3=args.only_drain)
-        body = json_body(os.path.join(args.work_dir, "body-1m.json"), 1 << 20)
-        if args.only_archive:
-            archive_scenarios(stack, body, f"http://127.0.0.1:{PROXY_PORT}", args.work_dir)
-            return
-        if args.only_matrix:
-            measure_matrix(stack, args)
-            return
-        if not args.only_drain:
-            measure_overhead(stack, body, args)
-            measure_matrix(stack, args)
-            archive_scenarios(stack, body, f"http://127.0.0.1:{PROXY_PORT}", args.work_dir)
-        if int(args.spool_target) > 0:
-            result = spool_drain(stack, body, int(args.spool_target), 240)
-            print(f"\n### Spool drain after the broker returns\n")
-            print(f"spooled {result['bytes'] / (1 << 20):.0f} MiB ({result['spooled']:.0f} exchanges); "
-                  f"replayed {result['replayed']:.0f} in {result['seconds']:.1f} s "
-                  f"({result['bytes'] / 1e6 / max(result['seconds'], 0.001):.1f} MB/s)")
-            print(f"producer peak RSS: {stack.peak_rss_mib():.0f} MiB")
+        for scenario in selected:
+            # Each scenario gets a fresh broker, upstream and producer; the drain restarts the
+            # broker, so it uses S3 storage, which keeps the idempotent producer's state.
+            stack.start(args.producer_arg, s3=scenario == "drain")
+            if scenario == "targets":
+                target_scenarios(stack, body, args.work_dir, args)
+            elif scenario == "matrix":
+                measure_matrix(stack, args)
+            elif scenario == "archive":
+                archive_scenarios(stack, body, f"http://127.0.0.1:{PROXY_PORT}", args.work_dir, seconds=args.archive_seconds)
+            else:
+                drain_and_kcat(stack, body, int(args.spool_target), args.work_dir)
+            stack.stop()
+            print(f"bench: {scenario} done after {time.time() - started:.0f} s", file=sys.stderr, flush=True)
     finally:
         stack.stop()
 
@@ -249,26 +203,6 @@ def measure_matrix(stack, args):
     rows = run_matrix(stack, args.work_dir, args.matrix_seconds)
     print_matrix(rows)
     chart(rows, args.chart)
-
-
-def measure_overhead(stack, body, args):
-    """direct vs proxy vs captured at 1 MB, then publishing rate, CPU and peak RSS."""
-    cpu_before = stack.cpu_seconds()
-    rows = overhead(stack, body, "1 MB", 16, args.seconds, args.rounds)
-    print_overhead(rows, "1 MB", 16)
-    time.sleep(3)
-    captured = stack.metric("auditshipper_exchanges_captured_total")
-    published = stack.metric("auditshipper_exchanges_published_total")
-    seconds_captured = args.seconds * args.rounds
-    print(f"\n### Publishing 1 MB + 1 MB exchanges, broker up\n")
-    print(f"captured {captured:.0f}, published (acknowledged) {published:.0f}, "
-          f"dropped {stack.metric('auditshipper_exchanges_dropped_total'):.0f}, "
-          f"spooled {stack.metric('auditshipper_exchanges_spooled_total'):.0f}")
-    print(f"sustained: {published / seconds_captured:.1f} exchanges/s, "
-          f"{published * 2 * (1 << 20) / seconds_captured / 1e6:.1f} MB/s of bodies "
-          f"over the {seconds_captured} s of captured load")
-    print(f"producer CPU over all loads: {stack.cpu_seconds() - cpu_before:.1f} s")
-    print(f"producer peak RSS: {stack.peak_rss_mib():.0f} MiB (queue bound 256 MiB + librdkafka buffer 64 MiB)")
 
 
 if __name__ == "__main__":

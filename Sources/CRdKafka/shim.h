@@ -4,8 +4,8 @@
 #include <librdkafka/rdkafka.h>
 
 /// `rd_kafka_producev` is variadic and cannot be called from Swift; this wrapper
-/// fixes the argument list. The payload and key are copied (`RD_KAFKA_MSG_F_COPY`),
-/// so the caller's buffers may be released as soon as the call returns.
+/// fixes the argument list. The key is copied; the payload is not (no message flags): the
+/// caller keeps it valid and unchanged until the message's delivery report.
 /// On success librdkafka owns `headers`; on failure the caller still does.
 static inline rd_kafka_resp_err_t auditshipper_produce(
     rd_kafka_t *rk,
@@ -23,7 +23,7 @@ static inline rd_kafka_resp_err_t auditshipper_produce(
         RD_KAFKA_V_KEY(key, key_len),
         RD_KAFKA_V_VALUE((void *)value, value_len),
         RD_KAFKA_V_HEADERS(headers),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_MSGFLAGS(0),
         RD_KAFKA_V_OPAQUE(opaque),
         RD_KAFKA_V_END);
 }

@@ -8,6 +8,7 @@ import Hummingbird
 import Kafka
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// `audit-producer`: a reverse proxy that records selected HTTP exchanges and publishes them to Kafka.
@@ -30,7 +31,15 @@ struct AuditProducer: AsyncParsableCommand {
     @OptionGroup var options: ProducerOptions
 
     /// Parses arguments itself so that bad configuration exits with status 2, not 64.
+    ///
+    /// Swift concurrency's jobs run on NIO's event loops instead of a separate thread pool: a
+    /// proxied request then wakes no other thread between the client's channel, the handler's
+    /// task and the upstream connection (in `scripts/bench` about a third less producer CPU per
+    /// 1 KB request). Nothing in the producer blocks a task or computes long on one: spool I/O
+    /// and envelope building run on the publisher's dispatch queues, blocking librdkafka calls on
+    /// the Kafka module's threads.
     static func main() async {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         await ServiceCommand.main(Self.self, name: "audit-producer")
     }
 

@@ -107,9 +107,7 @@ public struct JSONScanner {
     private func skipValidatedString(at start: Int) -> Int {
         var position = start + 1
         while position < bytes.count {
-            while position + 8 <= bytes.count, !Self.mayNeedAttention(bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)) {
-                position += 8
-            }
+            position = skipPlainASCII(from: position)
             guard position < bytes.count else { break }
             switch bytes[position] {
             case UInt8(ascii: "\""): return position + 1
@@ -181,10 +179,7 @@ public struct JSONScanner {
     public func skipString(at start: Int) throws(JSONScanError) -> Int {
         var index = start + 1
         while index < bytes.count {
-            // Eight plain ASCII characters at a time; anything else is looked at byte by byte.
-            while index + 8 <= bytes.count, !Self.mayNeedAttention(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
-                index += 8
-            }
+            index = skipPlainASCII(from: index)
             guard index < bytes.count else { break }
             let byte = bytes[index]
             switch byte {
@@ -278,10 +273,26 @@ public struct JSONScanner {
         return index
     }
 
-    /// Whether any of the eight bytes in `word` may be a quote, a backslash, a control character
-    /// or non-ASCII (exact for "none of them", which is what lets the scanner skip the word).
+    /// The first index at or after `index` whose byte is a quote, a backslash, a control
+    /// character or non-ASCII, or where fewer than eight bytes are left: string content eight
+    /// bytes at a time, jumping straight to the byte that needs a look.
     @inline(__always)
-    static func mayNeedAttention(_ word: UInt64) -> Bool {
+    private func skipPlainASCII(from index: Int) -> Int {
+        var index = index
+        while index + 8 <= bytes.count {
+            let mask = Self.attentionMask(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+            if mask != 0 { return index + mask.trailingZeroBitCount >> 3 }
+            index += 8
+        }
+        return index
+    }
+
+    /// The high bit of each byte of `word` (first byte in the lowest bits) set where that byte may
+    /// be a quote, a backslash, a control character or non-ASCII. The lowest set bit is exact:
+    /// the borrows that can mark a plain byte by mistake only run upwards from a byte that does
+    /// need attention, so `trailingZeroBitCount / 8` is the first such byte.
+    @inline(__always)
+    static func attentionMask(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highBits: UInt64 = 0x8080_8080_8080_8080
         let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
@@ -289,7 +300,7 @@ public struct JSONScanner {
         let hasQuote = (quotes &- ones) & ~quotes
         let hasBackslash = (backslashes &- ones) & ~backslashes
         let hasControl = (word &- ones &* 0x20) & ~word
-        return (hasQuote | hasBackslash | hasControl | word) & highBits != 0
+        return (hasQuote | hasBackslash | hasControl | word) & highBits
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }

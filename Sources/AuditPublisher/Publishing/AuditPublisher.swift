@@ -1,5 +1,6 @@
 import AuditCapture
 import AuditEnvelope
+import Dispatch
 import HTTPTypes
 import Kafka
 import Logging
@@ -39,6 +40,9 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// Envelopes handed to the producer whose outcome is not known yet.
     private let inFlight = Atomic<Int>(0)
     private let spoolHasRoom = Atomic<Bool>(true)
+    /// Where envelopes are built, off the threads that serve connections: the publishing loop
+    /// builds one at a time (keeping order), exchanges that overflow to the spool their own.
+    private let envelopeQueue = DispatchQueue(label: "auditshipper.envelopes", attributes: .concurrent)
 
     /// Creates a publisher and opens its spool.
     /// - Parameters:
@@ -78,12 +82,12 @@ public final class AuditPublisher: Service, ExchangeSink {
         switch configuration.overflowPolicy {
         case .block:
             if await !queue.offerWaiting(exchange) {
-                await store(entry(for: exchange), exchangeID: exchange.exchangeID)
+                await store(await entry(for: exchange), exchangeID: exchange.exchangeID)
             }
         case .drop:
             drop(exchange.exchangeID, .queueFull, "queue holds \(queue.queuedBytes) of \(queue.maxBytes) bytes")
         default:
-            await store(entry(for: exchange), exchangeID: exchange.exchangeID)
+            await store(await entry(for: exchange), exchangeID: exchange.exchangeID)
         }
     }
 
@@ -99,7 +103,7 @@ public final class AuditPublisher: Service, ExchangeSink {
                 await withTaskCancellationHandler {
                     while let exchange = await queue.next() {
                         metrics.queueBytes.record(queue.queuedBytes)
-                        await publish(entry(for: exchange), exchangeID: exchange.exchangeID)
+                        await publish(await entry(for: exchange), exchangeID: exchange.exchangeID)
                     }
                 } onCancel: {
                     queue.finish()
@@ -124,7 +128,16 @@ public final class AuditPublisher: Service, ExchangeSink {
         }
     }
 
-    private func entry(for exchange: CapturedExchange) -> SpoolEntry {
+    /// Builds the envelope on ``envelopeQueue``: validating, hashing and copying the bodies takes
+    /// milliseconds per MB, which on an event loop (Swift concurrency's executor in
+    /// audit-producer) would hold up every connection served by that loop.
+    private func entry(for exchange: CapturedExchange) async -> SpoolEntry {
+        await withCheckedContinuation { continuation in
+            envelopeQueue.async { continuation.resume(returning: self.buildEntry(for: exchange)) }
+        }
+    }
+
+    private func buildEntry(for exchange: CapturedExchange) -> SpoolEntry {
         let envelope = builder.envelope(for: exchange)
         let key = keyField.flatMap { exchange.requestHeaders[$0] } ?? exchange.exchangeID
         return SpoolEntry(key: ByteBuffer(string: key), record: EnvelopeRecord(headers: KafkaBinaryCodec.headers(for: envelope), value: envelope.data))

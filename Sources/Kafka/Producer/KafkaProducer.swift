@@ -53,7 +53,7 @@ public final class KafkaProducer: Sendable {
         _ message: KafkaProducerMessage,
         onDelivery: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
     ) async throws {
-        let callback = DeliveryCallback(onDelivery)
+        let callback = DeliveryCallback(value: message.value, onDelivery)
         while true {
             let seen = queueSpace.generation
             let error = try produce(message, callback: callback)
@@ -139,7 +139,10 @@ public final class KafkaProducer: Sendable {
         let headers = RdKafkaHeaders.make(message.headers)
         let opaque = Unmanaged.passRetained(callback).toOpaque()
         let partition = message.partition ?? RD_KAFKA_PARTITION_UA
-        let error = message.value.withUnsafeReadableBytes { value in
+        // librdkafka keeps the value's address until the delivery report (no copy): the bytes
+        // are `callback.value`'s storage, which the callback keeps alive and unchanged until
+        // then, and which a `ByteBuffer` never moves while another reference to it exists.
+        let error = callback.value.withUnsafeReadableBytes { value in
             withKey(message.key) { key in
                 auditshipper_produce(
                     client.handle, message.topic, partition,

@@ -20,13 +20,15 @@ final class ArchiveWorker: Service {
     private let logger: Logger
     private let pool = ArchiverPool()
 
-    /// How often time-based rotation and chunk timeouts are checked.
-    private static let tickInterval: Duration = .seconds(1)
+    /// How often time-based rotation and chunk timeouts are checked: every second, or a quarter
+    /// of `--segment-max-open` when that is shorter, so that a segment closes close to its time.
+    private let tickInterval: Duration
 
     init(consumer: KafkaConsumer, topic: String, configuration: ArchiveConfiguration, status: WorkerStatus, logger: Logger) {
         self.consumer = consumer
         self.topic = topic
         self.configuration = configuration
+        self.tickInterval = min(.seconds(1), configuration.rotation.maxOpenDuration / 4)
         self.status = status
         self.logger = logger
     }
@@ -54,7 +56,7 @@ final class ArchiveWorker: Service {
         let logger = self.logger
         var assigned = Set<KafkaTopicPartition>()
         var lastTick = ContinuousClock.now
-        for try await event in consumer.events(idleAfter: Self.tickInterval) {
+        for try await event in consumer.events(idleAfter: tickInterval) {
             switch event {
             case .partitionsAssigned(let partitions):
                 let starts = try await pool.run { archivers in
@@ -95,7 +97,7 @@ final class ArchiveWorker: Service {
             }
             status.joined(assigned: assigned.count)
             metrics.assignedPartitions.record(assigned.count)
-            if ContinuousClock.now - lastTick >= Self.tickInterval {
+            if ContinuousClock.now - lastTick >= tickInterval {
                 lastTick = .now
                 try await commit(pool.run { archivers in try archivers.values.flatMap { try $0.tick() } })
             }

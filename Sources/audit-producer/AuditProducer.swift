@@ -34,8 +34,8 @@ struct AuditProducer: AsyncParsableCommand {
     ///
     /// Swift concurrency's jobs run on NIO's event loops instead of a separate thread pool: a
     /// proxied request then wakes no other thread between the client's channel, the handler's
-    /// task and the upstream connection (in `scripts/bench` about a third less producer CPU per
-    /// 1 KB request). Nothing in the producer blocks a task or computes long on one: spool I/O
+    /// task and the upstream connection (0.44 → 0.38 ms of producer CPU per proxied 1 KB request
+    /// at concurrency 16; BENCHMARKS.md). Nothing in the producer blocks a task or computes long on one: spool I/O
     /// and envelope building run on the publisher's dispatch queues, blocking librdkafka calls on
     /// the Kafka module's threads.
     static func main() async {

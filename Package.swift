@@ -76,6 +76,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
@@ -131,6 +132,7 @@ let package = Package(
             name: "audit-producer",
             dependencies: [
                 "AuditCapture",
+                "CMalloc",
                 "AuditEnvelope",
                 "AuditPublisher",
                 "AuditService",

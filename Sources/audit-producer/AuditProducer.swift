@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import AuditCapture
 import AuditPublisher
 import AuditService
+import CMalloc
 import Foundation
 import Hummingbird
 import Kafka
@@ -35,10 +36,17 @@ struct AuditProducer: AsyncParsableCommand {
     /// Swift concurrency's jobs run on NIO's event loops instead of a separate thread pool: a
     /// proxied request then wakes no other thread between the client's channel, the handler's
     /// task and the upstream connection (0.44 → 0.38 ms of producer CPU per proxied 1 KB request
-    /// at concurrency 16; BENCHMARKS.md). Nothing in the producer blocks a task or computes long on one: spool I/O
-    /// and envelope building run on the publisher's dispatch queues, blocking librdkafka calls on
-    /// the Kafka module's threads.
+    /// at concurrency 16; BENCHMARKS.md). Nothing in the producer blocks a task or computes long
+    /// on one: spool I/O and envelope building run on the publisher's dispatch queues, blocking
+    /// librdkafka calls on the Kafka module's threads.
+    ///
+    /// Allocations of 256 KiB and more (body chunks' buffers, envelopes, spool reads) get their
+    /// own memory mappings, which go back to the system when freed. glibc's default raises that
+    /// threshold as large blocks are freed, after which megabyte buffers come from the heap and
+    /// stay resident: under 1 MB + 1 MB × 64 connections the peak RSS was about 900–1,000 MiB
+    /// with the default and 700–800 MiB with this (BENCHMARKS.md).
     static func main() async {
+        mallopt(M_MMAP_THRESHOLD, 256 * 1024)
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         await ServiceCommand.main(Self.self, name: "audit-producer")
     }

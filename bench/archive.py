@@ -44,12 +44,6 @@ def stop(process):
     process.wait(timeout=60)
 
 
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def manifests(root):
     return [(path, json.load(open(path))) for path in sorted(glob.glob(f"{root}/*/dt=*/hour=*/*.manifest.json"))]
 
@@ -120,11 +114,11 @@ def archive_scenarios(stack, body_path, proxy_url, work_dir, rate=4, seconds=60)
     while consumer_metric("auditshipper_consumer_records_total") == 0:
         time.sleep(0.05)
     started = time.time()
-    cpu_before = cpu_seconds(consumer.pid)
+    cpu_before = stack.cpu_seconds(consumer.pid)
     while consumer_metric("auditshipper_archive_envelopes_total") < len(delays) and time.time() - started < 300:
         time.sleep(0.05)
     elapsed = time.time() - started
-    cpu = cpu_seconds(consumer.pid) - cpu_before
+    cpu = stack.cpu_seconds(consumer.pid) - cpu_before
     stop(consumer)
     entries = manifests(root)
     envelope_bytes = sum(m["uncompressedBytes"] for _, m in entries)

@@ -89,9 +89,9 @@ class Stack:
                     return int(line.split()[1]) / 1024
         return float("nan")
 
-    def cpu_seconds(self):
-        """The producer's user + system CPU time so far, from /proc/PID/stat."""
-        with open(f"/proc/{self.producer.pid}/stat") as f:
+    def cpu_seconds(self, pid=None):
+        """User + system CPU time so far of process `pid` (the producer by default), from /proc/PID/stat."""
+        with open(f"/proc/{pid or self.producer.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         ticks = os.sysconf("SC_CLK_TCK")
         return (int(fields[11]) + int(fields[12])) / ticks

@@ -6,7 +6,7 @@ ARG RUNTIME_IMAGE=ubuntu:24.04
 
 FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends librdkafka-dev zlib1g-dev pkg-config \
+    && apt-get install -y --no-install-recommends librdkafka-dev zlib1g-dev libssl-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./

@@ -1,4 +1,4 @@
-import Crypto
+import AuditEnvelope
 import Foundation
 import NIOCore
 
@@ -20,7 +20,7 @@ final class SegmentFileWriter {
 
     private var descriptor: Int32
     private let deflater: GzipDeflater
-    private var hasher = SHA256()
+    private var hasher = SHA256Hasher()
     private var output = ByteBuffer()
 
     /// Compressed output gathered before it is written.
@@ -55,7 +55,7 @@ final class SegmentFileWriter {
         try ArchiveFile.sync(descriptor, path: path)
         close(descriptor)
         descriptor = -1
-        return (compressedBytes, hasher.finalize().hexString)
+        return (compressedBytes, hasher.finalize().hex)
     }
 
     /// Closes and deletes the file.

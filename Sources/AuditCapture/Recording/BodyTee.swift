@@ -1,4 +1,4 @@
-import Crypto
+import AuditEnvelope
 import NIOCore
 import Synchronization
 
@@ -11,7 +11,7 @@ final class BodyTee: Sendable {
     private struct State {
         var body = CapturedBody(chunks: [], size: 0, truncated: false, isComplete: false)
         var kept = 0
-        var overflowHasher: SHA256?
+        var overflowHasher: SHA256Hasher?
         var isDiscarded = false
     }
 
@@ -35,7 +35,7 @@ final class BodyTee: Sendable {
             }
             if state.overflowHasher == nil {
                 // First byte past the limit: hash what was kept, then keep hashing as bytes stream.
-                var hasher = SHA256()
+                var hasher = SHA256Hasher()
                 for kept in state.body.chunks { kept.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }
                 state.overflowHasher = hasher
                 state.body.truncated = true

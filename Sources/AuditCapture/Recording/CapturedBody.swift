@@ -1,4 +1,4 @@
-import Crypto
+import AuditEnvelope
 import NIOCore
 
 /// A body as captured: the kept prefix (as the chunks that streamed, not copied), and what is
@@ -14,7 +14,7 @@ public struct CapturedBody: Sendable {
     public var isComplete: Bool
     /// The SHA-256 of all `size` bytes, computed while streaming once the body outgrew the limit
     /// (the kept chunks alone cannot give it).
-    var wholeBodyDigest: SHA256.Digest?
+    var wholeBodyDigest: SHA256Digest?
 
     /// An empty, complete body.
     public static let empty = CapturedBody(chunks: [], size: 0, truncated: false, isComplete: true, wholeBodyDigest: nil)
@@ -31,13 +31,10 @@ public struct CapturedBody: Sendable {
     /// The lowercase hex SHA-256 of the whole body as received.
     public func sha256Hex() -> String {
         let digest = wholeBodyDigest ?? {
-            var hasher = SHA256()
+            var hasher = SHA256Hasher()
             for chunk in chunks { chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }
             return hasher.finalize()
         }()
-        return digest.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return digest.hex
     }
 }

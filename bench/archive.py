@@ -94,7 +94,9 @@ def archive_scenarios(stack, body_path, proxy_url, work_dir, rate=4, seconds=60)
     """Runs both archive scenarios and prints their Markdown."""
     delay_root = os.path.join(work_dir, "archive-delay")
     consumer = start_consumer(stack, delay_root, "bench-delay", [])
-    time.sleep(8)  # group join
+    deadline = time.time() + 30
+    while consumer_metric("auditshipper_consumer_assigned_partitions") < 3 and time.time() < deadline:
+        time.sleep(0.2)
     sent = paced_load(f"{proxy_url}/api/captured/echo", body_path, rate, seconds)
     deadline = time.time() + 120
     while consumer_metric("auditshipper_archive_envelopes_total") < sent and time.time() < deadline:

@@ -112,6 +112,14 @@ class Stack:
             time.sleep(1)
         time.sleep(3)
 
+    def wait_until_kafka_reachable_is(self, reachable, timeout=30):
+        """Returns once the producer's periodic check has seen the broker come or go."""
+        deadline = time.time() + timeout
+        while self.metric("auditshipper_kafka_reachable") != (1 if reachable else 0):
+            if time.time() > deadline:
+                raise SystemExit(f"bench: the producer did not see Kafka {'come back' if reachable else 'go'} within {timeout} s")
+            time.sleep(0.2)
+
     def metric(self, name):
         with urllib.request.urlopen(f"http://127.0.0.1:{ADMIN_PORT}/metrics", timeout=60) as response:
             total = 0.0
@@ -156,19 +164,19 @@ def main():
     parser = argparse.ArgumentParser(description="Runs every scenario unless one --only-... option is given.")
     parser.add_argument("--bin-dir", required=True, help="release binaries (scripts/bench sets it)")
     parser.add_argument("--work-dir", required=True, help="scratch directory (scripts/bench sets it)")
-    parser.add_argument("--seconds", type=int, default=10, help="seconds per measured load in the target scenarios")
+    parser.add_argument("--seconds", type=int, default=5, help="seconds per measured load of the paced capture scenario")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per target scenario (medians)")
     parser.add_argument("--paced-rate", type=int, default=20, help="requests/s of the paced 1 MB + 1 MB load")
-    parser.add_argument("--memory-seconds", type=int, default=12, help="seconds per phase of the memory scenario")
-    parser.add_argument("--matrix-seconds", type=int, default=3, help="seconds per load in the overhead matrix")
-    parser.add_argument("--archive-seconds", type=int, default=60, help="seconds of paced load for the archive delay")
+    parser.add_argument("--memory-seconds", type=int, default=5, help="seconds per phase of the memory scenario")
+    parser.add_argument("--matrix-seconds", type=int, default=1, help="seconds per load in the overhead matrix")
+    parser.add_argument("--archive-seconds", type=int, default=15, help="seconds of paced load for the archive delay")
     parser.add_argument("--producer-arg", action="append", default=[], help="extra audit-producer argument (repeatable)")
     parser.add_argument("--only-targets", action="store_true", help="only the target scenarios (proxy cost, paced capture, memory)")
     parser.add_argument("--only-drain", action="store_true", help="only the spool drain and the publisher vs kcat -P")
     parser.add_argument("--only-archive", action="store_true", help="only the archive scenarios (delay to archive, consumer vs gzip -1)")
     parser.add_argument("--only-matrix", action="store_true", help="only the overhead matrix (body sizes x concurrency) and its chart")
     parser.add_argument("--chart", default=os.path.join(ROOT, "bench", "latency-vs-size.png"), help="where the matrix chart goes")
-    parser.add_argument("--spool-target", default=str(600 * 10**6), help="bytes to spool before timing the drain (the spool holds 2 GiB)")
+    parser.add_argument("--spool-target", default=str(300 * 10**6), help="bytes to spool before timing the drain (the spool holds 2 GiB)")
     args = parser.parse_args()
     from publisher import drain_and_kcat
     from targets import target_scenarios

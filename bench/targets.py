@@ -45,8 +45,7 @@ def proxy_cost(work_dir, rounds):
 def paced_capture(body, rate, seconds, rounds):
     connections = 16
     delay_ms = round(connections * 1000 / rate)
-    result = alternating([("direct", DIRECT), ("uncaptured", UNCAPTURED), ("captured", CAPTURED)],
-                         body, connections, seconds, rounds, delay_ms)
+    result = alternating([("uncaptured", UNCAPTURED), ("captured", CAPTURED)], body, connections, seconds, rounds, delay_ms)
     plain, captured = result["uncaptured"], result["captured"]
     print(f"\n### Capture's cost at a paced load: 1 MB + 1 MB, concurrency 16, about {rate} requests/s\n")
     print(f"Each connection waits a random 0.5-1.5 x {delay_ms} ms before each request.\n")
@@ -94,7 +93,7 @@ def memory(stack, body, seconds):
         if phase.startswith("broker stopped"):
             stack.wait_until_published()
             stack.broker("kill")
-            time.sleep(4)  # the producer's next reachability check notices and spools
+            stack.wait_until_kafka_reachable_is(False)
         captured_before = stack.metric("auditshipper_exchanges_captured_total")
         spooled_before = stack.metric("auditshipper_exchanges_spooled_total")
         sampler = RSSSampler(stack.producer.pid)

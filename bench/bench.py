@@ -169,7 +169,7 @@ def main():
     parser.add_argument("--paced-rate", type=int, default=20, help="requests/s of the paced 1 MB + 1 MB load")
     parser.add_argument("--memory-seconds", type=int, default=5, help="seconds per phase of the memory scenario")
     parser.add_argument("--matrix-seconds", type=int, default=1, help="seconds per load in the overhead matrix")
-    parser.add_argument("--archive-seconds", type=int, default=15, help="seconds of paced load for the archive delay")
+    parser.add_argument("--archive-seconds", type=int, default=25, help="seconds of paced load for the archive delay (its exchanges are also the archive throughput sample)")
     parser.add_argument("--producer-arg", action="append", default=[], help="extra audit-producer argument (repeatable)")
     parser.add_argument("--only-targets", action="store_true", help="only the target scenarios (proxy cost, paced capture, memory)")
     parser.add_argument("--only-drain", action="store_true", help="only the spool drain and the publisher vs kcat -P")

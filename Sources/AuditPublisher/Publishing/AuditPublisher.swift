@@ -1,6 +1,5 @@
 import AuditCapture
 import AuditEnvelope
-import Dispatch
 import HTTPTypes
 import Kafka
 import Logging
@@ -40,9 +39,6 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// Envelopes handed to the producer whose outcome is not known yet.
     private let inFlight = Atomic<Int>(0)
     private let spoolHasRoom = Atomic<Bool>(true)
-    /// Where envelopes are built, off the threads that serve connections: the publishing loop
-    /// builds one at a time (keeping order), exchanges that overflow to the spool their own.
-    private let envelopeQueue = DispatchQueue(label: "auditshipper.envelopes", attributes: .concurrent)
 
     /// Creates a publisher and opens its spool.
     /// - Parameters:
@@ -128,13 +124,12 @@ public final class AuditPublisher: Service, ExchangeSink {
         }
     }
 
-    /// Builds the envelope on ``envelopeQueue``: validating, hashing and copying the bodies takes
+    /// Builds the envelope on ``EnvelopeThreads``: validating, hashing and copying the bodies takes
     /// milliseconds per MB, which on an event loop (Swift concurrency's executor in
-    /// audit-producer) would hold up every connection served by that loop.
+    /// audit-producer) would hold up every connection served by that loop. The publishing loop
+    /// builds one at a time (keeping order), exchanges that overflow to the spool their own.
     private func entry(for exchange: CapturedExchange) async -> SpoolEntry {
-        await withCheckedContinuation { continuation in
-            envelopeQueue.async { continuation.resume(returning: self.buildEntry(for: exchange)) }
-        }
+        await EnvelopeThreads.run { self.buildEntry(for: exchange) }
     }
 
     private func buildEntry(for exchange: CapturedExchange) -> SpoolEntry {

@@ -1,0 +1,42 @@
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Threads that build envelopes, at a lower scheduling priority than the threads serving requests.
+///
+/// Building an envelope (JSON validation, SHA-256, copying the bodies) takes milliseconds per MB.
+/// On a busy machine that work would otherwise take a core from a request in flight, which is how
+/// auditing would show in the responses' tail latency. On Linux these threads raise their own nice
+/// value, so the scheduler serves request-serving threads first and envelopes use what is left.
+enum EnvelopeThreads {
+    /// The nice value the threads take on Linux (0 is the default, 19 the lowest priority).
+    static let niceValue: Int32 = 10
+
+    private static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
+        pool.start()
+        return pool
+    }()
+
+    /// Runs `body` on one of the threads and returns its result.
+    static func run<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
+        // The pool is never shut down, so it is always active; the fallback only satisfies the API.
+        let result = try? await pool.runIfActive { () -> Value in
+            lowerPriority()
+            return body()
+        }
+        return result ?? body()
+    }
+
+    private static func lowerPriority() {
+        #if os(Linux)
+        // On Linux the nice value belongs to the calling thread, not the process. A process that
+        // was started nicer still keeps its own value: this only ever lowers the priority.
+        let thread = __priority_which_t(PRIO_PROCESS.rawValue)
+        if getpriority(thread, 0) < niceValue { _ = setpriority(thread, 0, niceValue) }
+        #endif
+    }
+}

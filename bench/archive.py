@@ -90,14 +90,27 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def archive_scenarios(stack, body_path, proxy_url, work_dir, rate=4, seconds=60):
-    """Runs both archive scenarios and prints their Markdown."""
+def archive_scenarios(stack, body_path, proxy_url, work_dir, seconds, with_delay):
+    """Runs the archive scenarios and prints their Markdown: with `with_delay`, the delay to a
+    durable archive at the default rotation (its exchanges are then the throughput sample too);
+    otherwise only the throughput, on a sample sent at a faster paced rate."""
+    url = f"{proxy_url}/api/captured/echo"
+    if with_delay:
+        sent = archive_delay(stack, body_path, url, work_dir, rate=4, seconds=seconds)
+    else:
+        sent = paced_load(url, body_path, 10, seconds)
+        stack.wait_until_published()
+    archive_throughput(stack, sent, work_dir)
+
+
+def archive_delay(stack, body_path, url, work_dir, rate, seconds):
+    """Per exchange, the time from its response to its segment being durable; returns how many were sent."""
     delay_root = os.path.join(work_dir, "archive-delay")
     consumer = start_consumer(stack, delay_root, "bench-delay", [])
     deadline = time.time() + 30
     while consumer_metric("auditshipper_consumer_assigned_partitions") < 3 and time.time() < deadline:
         time.sleep(0.2)
-    sent = paced_load(f"{proxy_url}/api/captured/echo", body_path, rate, seconds)
+    sent = paced_load(url, body_path, rate, seconds)
     deadline = time.time() + 120
     while consumer_metric("auditshipper_archive_envelopes_total") < sent and time.time() < deadline:
         time.sleep(1)
@@ -108,16 +121,21 @@ def archive_scenarios(stack, body_path, proxy_url, work_dir, rate=4, seconds=60)
     print("| median s | p99 s | max s |")
     print("| --- | --- | --- |")
     print(f"| {statistics.median(delays):.2f} | {percentile(delays, 0.99):.2f} | {max(delays):.2f} |")
+    return sent
 
-    # Throughput: a second group reads the same topic from the start; the clock runs from its first
-    # record to its last envelope archived. Short segments so that the end is seen promptly.
+
+def archive_throughput(stack, exchanges, work_dir):
+    """A consumer group reads the whole topic (`exchanges` envelopes) from the start; its MB/s
+    against gzip -1 and kcat -C of the same bytes."""
+    # The clock runs from the first record to the last envelope archived. Short segments so that
+    # the end is seen promptly.
     root = os.path.join(work_dir, "archive-throughput")
     consumer = start_consumer(stack, root, "bench-throughput", ["--segment-max-open", "0.5"])
     while consumer_metric("auditshipper_consumer_records_total") == 0:
         time.sleep(0.05)
     started = time.time()
     cpu_before = stack.cpu_seconds(consumer.pid)
-    while consumer_metric("auditshipper_archive_envelopes_total") < len(delays) and time.time() - started < 300:
+    while consumer_metric("auditshipper_archive_envelopes_total") < exchanges and time.time() - started < 300:
         time.sleep(0.05)
     elapsed = time.time() - started
     cpu = stack.cpu_seconds(consumer.pid) - cpu_before

@@ -100,17 +100,17 @@ class Stack:
         extra = self.s3 if action == "start" else []
         subprocess.run([f"{ROOT}/scripts/broker", action, "--port", str(BROKER_PORT)] + extra, check=True, capture_output=True)
 
-    def wait_until_published(self, timeout=300):
+    def wait_until_published(self, timeout=300, settle=3):
         """Returns once every captured exchange is acknowledged, spooled or dropped and the spool
-        is empty: nothing in flight (a memory broker stopped with batches in flight would leave the
-        idempotent producer unable to continue)."""
+        is empty, then `settle` seconds later: nothing in flight (a memory broker stopped with
+        batches in flight would leave the idempotent producer unable to continue)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             done = sum(self.metric(f"auditshipper_exchanges_{kind}_total") for kind in ("published", "spooled", "dropped"))
             if done >= self.metric("auditshipper_exchanges_captured_total") and self.metric("auditshipper_spool_files") == 0:
                 break
             time.sleep(1)
-        time.sleep(3)
+        time.sleep(settle)
 
     def wait_until_kafka_reachable_is(self, reachable, timeout=30):
         """Returns once the producer's periodic check has seen the broker come or go."""
@@ -169,11 +169,13 @@ def main():
     parser.add_argument("--paced-rate", type=int, default=20, help="requests/s of the paced 1 MB + 1 MB load")
     parser.add_argument("--memory-seconds", type=int, default=5, help="seconds per phase of the memory scenario")
     parser.add_argument("--matrix-seconds", type=int, default=1, help="seconds per load in the overhead matrix")
-    parser.add_argument("--archive-seconds", type=int, default=25, help="seconds of paced load for the archive delay (its exchanges are also the archive throughput sample)")
+    parser.add_argument("--archive-seconds", type=int, default=12, help="seconds of paced load whose exchanges the archive part archives")
+    parser.add_argument("--archive-delay", action="store_true",
+                        help="also measure the delay to a durable archive at the default rotation (4 exchanges/s, and 30 s more)")
     parser.add_argument("--producer-arg", action="append", default=[], help="extra audit-producer argument (repeatable)")
     parser.add_argument("--only-targets", action="store_true", help="only the target scenarios (proxy cost, paced capture, memory)")
     parser.add_argument("--only-drain", action="store_true", help="only the spool drain and the publisher vs kcat -P")
-    parser.add_argument("--only-archive", action="store_true", help="only the archive scenarios (delay to archive, consumer vs gzip -1)")
+    parser.add_argument("--only-archive", action="store_true", help="only the archive part (consumer vs gzip -1; the delay too with --archive-delay)")
     parser.add_argument("--only-matrix", action="store_true", help="only the overhead matrix (body sizes x concurrency) and its chart")
     parser.add_argument("--chart", default=os.path.join(ROOT, "bench", "latency-vs-size.png"), help="where the matrix chart goes")
     parser.add_argument("--spool-target", default=str(300 * 10**6), help="bytes to spool before timing the drain (the spool holds 2 GiB)")
@@ -196,7 +198,7 @@ def main():
             elif scenario == "matrix":
                 measure_matrix(stack, args)
             elif scenario == "archive":
-                archive_scenarios(stack, body, f"http://127.0.0.1:{PROXY_PORT}", args.work_dir, seconds=args.archive_seconds)
+                archive_scenarios(stack, body, f"http://127.0.0.1:{PROXY_PORT}", args.work_dir, args.archive_seconds, args.archive_delay)
             else:
                 drain_and_kcat(stack, body, int(args.spool_target), args.work_dir)
             stack.stop()

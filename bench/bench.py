@@ -100,7 +100,7 @@ class Stack:
         extra = self.s3 if action == "start" else []
         subprocess.run([f"{ROOT}/scripts/broker", action, "--port", str(BROKER_PORT)] + extra, check=True, capture_output=True)
 
-    def wait_until_published(self, timeout=300, settle=3):
+    def wait_until_published(self, timeout=300, settle=1):
         """Returns once every captured exchange is acknowledged, spooled or dropped and the spool
         is empty, then `settle` seconds later: nothing in flight (a memory broker stopped with
         batches in flight would leave the idempotent producer unable to continue)."""
@@ -167,7 +167,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=5, help="seconds per measured load of the paced capture scenario")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per target scenario (medians)")
     parser.add_argument("--paced-rate", type=int, default=20, help="requests/s of the paced 1 MB + 1 MB load")
-    parser.add_argument("--memory-seconds", type=int, default=5, help="seconds per phase of the memory scenario")
+    parser.add_argument("--memory-seconds", type=int, default=4, help="seconds per phase of the memory scenario")
     parser.add_argument("--matrix-seconds", type=int, default=1, help="seconds per load in the overhead matrix")
     parser.add_argument("--archive-seconds", type=int, default=12, help="seconds of paced load whose exchanges the archive part archives")
     parser.add_argument("--archive-delay", action="store_true",
@@ -178,7 +178,7 @@ def main():
     parser.add_argument("--only-archive", action="store_true", help="only the archive part (consumer vs gzip -1; the delay too with --archive-delay)")
     parser.add_argument("--only-matrix", action="store_true", help="only the overhead matrix (body sizes x concurrency) and its chart")
     parser.add_argument("--chart", default=os.path.join(ROOT, "bench", "latency-vs-size.png"), help="where the matrix chart goes")
-    parser.add_argument("--spool-target", default=str(300 * 10**6), help="bytes to spool before timing the drain (the spool holds 2 GiB)")
+    parser.add_argument("--spool-target", default=str(250 * 10**6), help="bytes to spool before timing the drain (the spool holds 2 GiB)")
     args = parser.parse_args()
     from publisher import drain_and_kcat
     from targets import target_scenarios

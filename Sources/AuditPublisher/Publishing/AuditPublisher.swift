@@ -1,5 +1,6 @@
 import AuditCapture
 import AuditEnvelope
+import Dispatch
 import HTTPTypes
 import Kafka
 import Logging
@@ -39,6 +40,8 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// Envelopes handed to the producer whose outcome is not known yet.
     private let inFlight = Atomic<Int>(0)
     private let spoolHasRoom = Atomic<Bool>(true)
+    /// Where envelopes of exchanges that overflow the queue are built (see ``overflowEntry(for:)``).
+    private let overflowQueue = DispatchQueue(label: "auditshipper.overflow-envelopes", attributes: .concurrent)
 
     /// Creates a publisher and opens its spool.
     /// - Parameters:
@@ -78,12 +81,12 @@ public final class AuditPublisher: Service, ExchangeSink {
         switch configuration.overflowPolicy {
         case .block:
             if await !queue.offerWaiting(exchange) {
-                await store(await entry(for: exchange), exchangeID: exchange.exchangeID)
+                await store(await overflowEntry(for: exchange), exchangeID: exchange.exchangeID)
             }
         case .drop:
             drop(exchange.exchangeID, .queueFull, "queue holds \(queue.queuedBytes) of \(queue.maxBytes) bytes")
         default:
-            await store(await entry(for: exchange), exchangeID: exchange.exchangeID)
+            await store(await overflowEntry(for: exchange), exchangeID: exchange.exchangeID)
         }
     }
 
@@ -124,12 +127,21 @@ public final class AuditPublisher: Service, ExchangeSink {
         }
     }
 
-    /// Builds the envelope on ``EnvelopeThreads``: validating, hashing and copying the bodies takes
-    /// milliseconds per MB, which on an event loop (Swift concurrency's executor in
-    /// audit-producer) would hold up every connection served by that loop. The publishing loop
-    /// builds one at a time (keeping order), exchanges that overflow to the spool their own.
+    /// Builds the envelope of a queued exchange on ``EnvelopeThreads``, one at a time (keeping
+    /// order): validating, hashing and copying the bodies takes milliseconds per MB, which on an
+    /// event loop (Swift concurrency's executor in audit-producer) would hold up every connection
+    /// served by that loop, and at normal priority would take cores from requests in flight.
     private func entry(for exchange: CapturedExchange) async -> SpoolEntry {
         await EnvelopeThreads.run { self.buildEntry(for: exchange) }
+    }
+
+    /// Builds the envelope of an exchange that overflowed the queue, off the event loops but at
+    /// normal priority: its connection waits until it is spooled, and until then a crash would
+    /// lose it, so it must not wait behind the low-priority threads on a busy machine.
+    private func overflowEntry(for exchange: CapturedExchange) async -> SpoolEntry {
+        await withCheckedContinuation { continuation in
+            overflowQueue.async { continuation.resume(returning: self.buildEntry(for: exchange)) }
+        }
     }
 
     private func buildEntry(for exchange: CapturedExchange) -> SpoolEntry {

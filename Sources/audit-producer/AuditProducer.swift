@@ -37,8 +37,9 @@ struct AuditProducer: AsyncParsableCommand {
     /// proxied request then wakes no other thread between the client's channel, the handler's
     /// task and the upstream connection (0.44 → 0.38 ms of producer CPU per proxied 1 KB request
     /// at concurrency 16; BENCHMARKS.md). Nothing in the producer blocks a task or computes long
-    /// on one: spool I/O and envelope building run on the publisher's dispatch queues, blocking
-    /// librdkafka calls on the Kafka module's threads.
+    /// on one: spool I/O runs on the publisher's dispatch queue, envelope building on its own
+    /// threads (`EnvelopeThreads`, and a dispatch queue for exchanges that overflow the queue),
+    /// blocking librdkafka calls on the Kafka module's threads.
     ///
     /// Allocations of 256 KiB and more (body chunks' buffers, envelopes, spool reads) get their
     /// own memory mappings, which go back to the system when freed. glibc's default raises that

@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "AuditEnvelope", targets: ["AuditEnvelope"]),
         .library(name: "AuditCapture", targets: ["AuditCapture"]),
+        .library(name: "AuditProxy", targets: ["AuditProxy"]),
         .library(name: "AuditPublisher", targets: ["AuditPublisher"]),
         .library(name: "AuditArchive", targets: ["AuditArchive"]),
         .executable(name: "audit-producer", targets: ["audit-producer"]),
@@ -64,6 +65,23 @@ let package = Package(
                 "AuditEnvelope",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .target(
+            name: "AuditProxy",
+            dependencies: [
+                "AuditCapture",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(name: "CCRC32C"),
@@ -138,6 +156,7 @@ let package = Package(
             name: "audit-producer",
             dependencies: [
                 "AuditCapture",
+                "AuditProxy",
                 "CMalloc",
                 "AuditEnvelope",
                 "AuditPublisher",
@@ -193,6 +212,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "AuditProxyTests",
+            dependencies: [
+                "AuditCapture",
+                "AuditProxy",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import AuditCapture
+import AuditProxy
 import AuditPublisher
 import AuditService
 import CMalloc
@@ -25,7 +26,8 @@ struct AuditProducer: AsyncParsableCommand {
 
             Every flag can be set by the environment variable named in its help; flags win.
             Invalid configuration prints the bad setting and exits with status 2 before listening.
-            SIGTERM stops accepting, finishes in-flight exchanges, flushes Kafka and exits 0.
+            SIGTERM stops accepting, finishes in-flight exchanges (closing those still open after
+            --shutdown-timeout), publishes or spools what is queued (--drain-timeout) and exits 0.
             """
     )
 
@@ -78,23 +80,17 @@ struct AuditProducer: AsyncParsableCommand {
 
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(
-            connect: .milliseconds(settings.upstreamConnectTimeout.milliseconds),
-            read: .milliseconds(settings.upstreamTimeout.milliseconds)
+            connect: TimeAmount(settings.proxy.upstreamConnectTimeout),
+            read: TimeAmount(settings.proxy.upstreamTimeout)
         )
         clientConfiguration.decompression = .disabled
         clientConfiguration.redirectConfiguration = .disallow
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
 
-        let proxy = ProxyResponder(client: httpClient, upstream: settings.upstream, timeout: settings.upstreamTimeout)
-        let proxyApp = Application(
-            router: ProxyRouter.make(proxy: proxy, capture: capture),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
-            configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: nil),
-            onServerRunning: { channel in
-                logger.info("proxy listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")", "upstream": "\(settings.upstream)"])
-            },
-            logger: logger
-        )
+        let proxy = ProxyServer(configuration: settings.proxy, capture: capture, client: httpClient, logger: logger)
+        let proxyService = proxy.service(address: .hostname(settings.listenHost, port: settings.listenPort)) { channel in
+            logger.info("proxy listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")", "upstream": "\(settings.proxy.upstream)"])
+        }
         let adminApp = AdminListener.application(
             host: settings.adminHost,
             port: settings.adminPort,
@@ -119,7 +115,7 @@ struct AuditProducer: AsyncParsableCommand {
                 services: [
                     .init(service: publisher),
                     .init(service: adminApp),
-                    .init(service: proxyApp),
+                    .init(service: proxyService),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

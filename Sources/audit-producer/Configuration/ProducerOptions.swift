@@ -18,6 +18,24 @@ struct ProducerOptions: ParsableArguments {
     @Option(name: .long, help: "Seconds to wait for a connection to the upstream. Env: AUDIT_UPSTREAM_CONNECT_TIMEOUT. Default: 5.")
     var upstreamConnectTimeout: String?
 
+    @Option(name: .long, help: "Largest request head (request line and headers) in bytes, e.g. 32KiB; a larger one is answered 431 and not forwarded. At most 64KiB. Env: AUDIT_MAX_HEADER_BYTES. Default: 64KiB.")
+    var maxHeaderBytes: String?
+
+    @Option(name: .long, help: "Seconds a request head may take from its first byte; a slower client is answered 408 and closed. Env: AUDIT_HEADER_READ_TIMEOUT. Default: 10.")
+    var headerReadTimeout: String?
+
+    @Option(name: .long, help: "Seconds a client connection may sit idle (keep-alive between requests, or a request body that stopped arriving) before it is closed. Env: AUDIT_IDLE_TIMEOUT. Default: 60.")
+    var idleTimeout: String?
+
+    @Option(name: .long, help: "Most client connections open at once; past it new ones wait in the listen backlog. Env: AUDIT_MAX_CONNECTIONS. Default: 1024.")
+    var maxConnections: String?
+
+    @Option(name: .long, help: "Comma-separated CIDRs (e.g. 10.0.0.0/8,fd00::/8) of proxies whose X-Forwarded-*/Forwarded headers are kept; from other peers they are replaced. Env: AUDIT_TRUSTED_PROXIES. Default: none.")
+    var trustedProxies: String?
+
+    @Option(name: .long, help: "Seconds a graceful shutdown (SIGTERM) waits for exchanges in flight before closing their connections; the publisher's --drain-timeout follows. Env: AUDIT_SHUTDOWN_TIMEOUT. Default: 15.")
+    var shutdownTimeout: String?
+
     @Option(name: .long, help: "YAML routes file (routes to capture, redaction). Env: AUDIT_ROUTES_FILE.")
     var routesFile: String?
 

@@ -1,7 +1,9 @@
 import AuditCapture
+import AuditProxy
 import Foundation
 import Kafka
 import Logging
+import NIOCore
 import AuditPublisher
 import AuditService
 
@@ -12,9 +14,7 @@ struct ProducerSettings {
     var listenPort: Int
     var adminHost: String
     var adminPort: Int
-    var upstream: URL
-    var upstreamTimeout: Duration
-    var upstreamConnectTimeout: Duration
+    var proxy: ProxyConfiguration
     var capture: CaptureConfiguration
     var kafka: KafkaProducerConfiguration
     var publisher: PublisherConfiguration
@@ -35,9 +35,7 @@ struct ProducerSettings {
         guard let url = URL(string: upstreamText), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
             throw ConfigurationError(upstreamKey, "'\(upstreamText)' is not an http:// or https:// URL with a host")
         }
-        upstream = url
-        upstreamTimeout = try reader.seconds(options.upstreamTimeout, flag: "upstream-timeout", env: "AUDIT_UPSTREAM_TIMEOUT", default: .seconds(30))
-        upstreamConnectTimeout = try reader.seconds(options.upstreamConnectTimeout, flag: "upstream-connect-timeout", env: "AUDIT_UPSTREAM_CONNECT_TIMEOUT", default: .seconds(5))
+        proxy = try Self.proxy(upstream: url, options: options, reader: reader)
 
         capture = try Self.capture(options: options, reader: reader)
         kafka = try Self.kafka(options: options, reader: reader)
@@ -64,6 +62,37 @@ struct ProducerSettings {
         }
 
         logLevel = try reader.logLevel(options.logLevel)
+    }
+
+    private static func proxy(upstream: URL, options: ProducerOptions, reader: SettingReader) throws -> ProxyConfiguration {
+        var proxy = ProxyConfiguration()
+        proxy.upstream = upstream
+        proxy.upstreamTimeout = try reader.seconds(options.upstreamTimeout, flag: "upstream-timeout", env: "AUDIT_UPSTREAM_TIMEOUT", default: proxy.upstreamTimeout)
+        proxy.upstreamConnectTimeout = try reader.seconds(options.upstreamConnectTimeout, flag: "upstream-connect-timeout", env: "AUDIT_UPSTREAM_CONNECT_TIMEOUT", default: proxy.upstreamConnectTimeout)
+        proxy.shutdownTimeout = try reader.seconds(options.shutdownTimeout, flag: "shutdown-timeout", env: "AUDIT_SHUTDOWN_TIMEOUT", default: proxy.shutdownTimeout)
+        var limits = proxy.limits
+        limits.maxHeaderBytes = try reader.bytes(options.maxHeaderBytes, flag: "max-header-bytes", env: "AUDIT_MAX_HEADER_BYTES", default: limits.maxHeaderBytes)
+        guard (1024...ConnectionLimits.maximumHeaderBytes).contains(limits.maxHeaderBytes) else {
+            throw ConfigurationError(
+                "--max-header-bytes / AUDIT_MAX_HEADER_BYTES",
+                "\(limits.maxHeaderBytes) is outside 1KiB...64KiB (larger heads cannot be forwarded safely: see the README)"
+            )
+        }
+        limits.headerReadTimeout = TimeAmount(try reader.seconds(options.headerReadTimeout, flag: "header-read-timeout", env: "AUDIT_HEADER_READ_TIMEOUT", default: .seconds(10)))
+        limits.idleTimeout = TimeAmount(try reader.seconds(options.idleTimeout, flag: "idle-timeout", env: "AUDIT_IDLE_TIMEOUT", default: .seconds(60)))
+        limits.maxConnections = try reader.count(options.maxConnections, flag: "max-connections", env: "AUDIT_MAX_CONNECTIONS", default: limits.maxConnections)
+        proxy.limits = limits
+        if let (text, key) = reader.value(options.trustedProxies, flag: "trusted-proxies", env: "AUDIT_TRUSTED_PROXIES") {
+            var blocks: [TrustedProxies.Block] = []
+            for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+                guard let block = TrustedProxies.Block(entry) else {
+                    throw ConfigurationError(key, "'\(entry)' is not an IPv4 or IPv6 address or CIDR block (examples: 10.0.0.0/8, fd00::/8)")
+                }
+                blocks.append(block)
+            }
+            proxy.trustedProxies = TrustedProxies(blocks)
+        }
+        return proxy
     }
 
     private static func capture(options: ProducerOptions, reader: SettingReader) throws -> CaptureConfiguration {

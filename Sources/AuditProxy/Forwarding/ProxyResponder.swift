@@ -10,14 +10,21 @@ struct ProxyResponder: Sendable {
     let client: HTTPClient
     let upstream: URL
     let timeout: Duration
+    let forwarded: ForwardedHeaders
 
     /// Forwards `request` and returns the upstream's response, whose body streams as it arrives.
-    /// - Throws: ``UpstreamError`` (502/504) when the upstream fails, or the client's own error
-    ///   when its request body could not be read.
+    /// - Throws: ``UpstreamError`` (502/504) when the upstream fails, ``OversizeHeadError`` (431)
+    ///   when the head to forward is larger than AsyncHTTPClient can take, or the client's own
+    ///   error when its request body could not be read.
     func forward(_ request: Request, clientAddress: String?) async throws -> Response {
-        var outgoing = HTTPClientRequest(url: target(for: request))
+        let url = target(for: request)
+        var outgoing = HTTPClientRequest(url: url)
         outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
-        outgoing.headers = forwardedHeaders(request, clientAddress: clientAddress)
+        outgoing.headers = forwarded.headers(for: request.head, clientAddress: clientAddress)
+        let forwardedHeadBytes = OversizeHeadError.encodedSize(method: outgoing.method.rawValue, url: url, headers: outgoing.headers)
+        guard forwardedHeadBytes <= OversizeHeadError.forwardableBytes else {
+            throw OversizeHeadError(bytes: forwardedHeadBytes)
+        }
         let length = request.headers[.contentLength].flatMap(Int.init)
         let requestBody = RequestBodyCompletion()
         if (length ?? 0) > 0 || request.headers[.transferEncoding] != nil {
@@ -30,7 +37,7 @@ struct ProxyResponder: Sendable {
         }
         let incoming: HTTPClientResponse
         do {
-            incoming = try await client.execute(outgoing, timeout: .milliseconds(timeout.milliseconds))
+            incoming = try await client.execute(outgoing, timeout: TimeAmount(timeout))
         } catch let error as ClientBodyError {
             await requestBody.finishUnlessStartedThenWait()
             throw error.underlying
@@ -45,22 +52,6 @@ struct ProxyResponder: Sendable {
         var base = upstream.absoluteString
         if base.hasSuffix("/") { base.removeLast() }
         return base + (request.head.path ?? "/")
-    }
-
-    private func forwardedHeaders(_ request: Request, clientAddress: String?) -> HTTPHeaders {
-        var headers = HTTPHeaders()
-        for field in HopByHopHeaders.endToEnd(request.headers, dropping: HopByHopHeaders.recomputed) {
-            headers.add(name: field.name.rawName, value: field.value)
-        }
-        if let clientAddress {
-            let prior = request.headers[values: HTTPField.Name("X-Forwarded-For")!].joined(separator: ", ")
-            headers.replaceOrAdd(name: "X-Forwarded-For", value: prior.isEmpty ? clientAddress : "\(prior), \(clientAddress)")
-        }
-        if !headers.contains(name: "X-Forwarded-Proto") { headers.add(name: "X-Forwarded-Proto", value: "http") }
-        if let host = request.head.authority ?? request.headers[HTTPField.Name("Host")!], !headers.contains(name: "X-Forwarded-Host") {
-            headers.add(name: "X-Forwarded-Host", value: host)
-        }
-        return headers
     }
 
     /// The response to the client; it finishes only once AsyncHTTPClient has stopped reading the
@@ -103,12 +94,5 @@ struct ProxyResponder: Sendable {
             return UpstreamError(kind: .timeout, detail: "\(error)")
         }
         return UpstreamError(kind: .unavailable, detail: "\(error)")
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

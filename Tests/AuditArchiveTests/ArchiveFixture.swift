@@ -33,7 +33,7 @@ struct ArchiveFixture {
         let body = ByteBuffer(string: "{\"index\":\(index),\"pad\":\"\(String(repeating: "x", count: bodyBytes))\"}")
         let record = ExchangeRecord(
             exchangeID: UUIDv7.generate(), requestID: "req-\(index)", route: "/api/items/{id}", method: "POST",
-            target: "/api/items/\(index)", status: 200 + index % 2, outcome: .completed, outcomeDetail: nil,
+            target: "/api/items/\(index)", path: "/api/items/\(index)", status: 200 + index % 2, outcome: .completed, outcomeDetail: nil,
             clientAddress: "127.0.0.1", traceparent: nil,
             timings: ExchangeTimings(start: time + Int64(index), firstResponseByte: nil, end: time + Int64(index) + 10),
             request: HTTPMessageRecord(headers: [], body: BodyRecord(size: 0, truncated: false, sha256: "", contentType: nil, contentEncoding: nil, data: ByteBuffer())),

@@ -16,7 +16,7 @@ struct EnvelopeBuilderTests {
         tee.append(ByteBuffer(string: requestBody))
         tee.complete()
         return CapturedExchange(
-            exchangeID: UUIDv7.generate(), requestID: "r1", route: "/api/**", method: "POST", target: "/api/x?y=1",
+            exchangeID: UUIDv7.generate(), requestID: "r1", route: "/api/**", method: "POST", target: "/api/x?y=1", path: "/api/x",
             requestHeaders: requestHeaders, requestBody: tee.snapshot(), status: 200,
             responseHeaders: [.setCookie: "session=secret", .contentType: "text/plain"], responseBody: .empty,
             outcome: .completed, outcomeDetail: nil, clientAddress: "127.0.0.1",

@@ -48,20 +48,20 @@ struct SelectionTests {
             try RouteRule(shortForm: "POST,PUT /api/orders/**"),
             try RouteRule(shortForm: "/public/**"),
         ])
-        #expect(selector.select(method: "POST", path: "/api/orders/7")?.path.text == "/api/orders/**")
-        #expect(selector.select(method: "PUT", path: "/api/orders/7") != nil)
-        #expect(selector.select(method: "GET", path: "/api/orders/7") == nil)
-        #expect(selector.select(method: "POST", path: "/api/orders/7/internal") == nil)
-        #expect(selector.select(method: "DELETE", path: "/public/x") != nil)
-        #expect(selector.select(method: "GET", path: "/other") == nil)
+        #expect(selector.select(method: "POST", target: "/api/orders/7")?.rule.path.text == "/api/orders/**")
+        #expect(selector.select(method: "PUT", target: "/api/orders/7") != nil)
+        #expect(selector.select(method: "GET", target: "/api/orders/7") == nil)
+        #expect(selector.select(method: "POST", target: "/api/orders/7/internal") == nil)
+        #expect(selector.select(method: "DELETE", target: "/public/x") != nil)
+        #expect(selector.select(method: "GET", target: "/other") == nil)
     }
 
     @Test("sampling captures about the configured fraction")
     func sampling() throws {
         let never = RouteSelector(rules: [try RouteRule(path: PathPattern("/**"), sampleRate: 0)])
-        #expect((0..<1000).allSatisfy { _ in never.select(method: "GET", path: "/x") == nil })
+        #expect((0..<1000).allSatisfy { _ in never.select(method: "GET", target: "/x") == nil })
         let half = RouteSelector(rules: [try RouteRule(path: PathPattern("/**"), sampleRate: 0.5)])
-        let captured = (0..<4000).filter { _ in half.select(method: "GET", path: "/x") != nil }.count
+        let captured = (0..<4000).filter { _ in half.select(method: "GET", target: "/x") != nil }.count
         #expect((1700...2300).contains(captured))
         #expect(throws: CaptureError.self) { try RouteRule(path: PathPattern("/"), sampleRate: 1.5) }
     }

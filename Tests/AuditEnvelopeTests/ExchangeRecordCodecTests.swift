@@ -13,7 +13,7 @@ struct ExchangeRecordCodecTests {
     static func record(request: BodyRecord, response: BodyRecord) -> ExchangeRecord {
         ExchangeRecord(
             exchangeID: "0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b", requestID: "req-1", route: "/api/orders/{id}",
-            method: "POST", target: "/api/orders/7?verbose=true", status: 201, outcome: .completed, outcomeDetail: nil,
+            method: "POST", target: "/api/orders/7?verbose=true", path: "/api/orders/7", status: 201, outcome: .completed, outcomeDetail: nil,
             clientAddress: "127.0.0.1", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
             timings: ExchangeTimings(start: 1_795_258_073_516_123, firstResponseByte: 1_795_258_073_517_000, end: 1_795_258_073_520_000),
             request: HTTPMessageRecord(headers: [HeaderField(name: "Content-Type", value: "application/json"), HeaderField(name: "X-Dup", value: "1"), HeaderField(name: "X-Dup", value: "2")], body: request),

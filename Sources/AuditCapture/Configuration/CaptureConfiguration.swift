@@ -4,6 +4,11 @@ public struct CaptureConfiguration: Sendable {
     /// Default: none (nothing is captured).
     public var rules: [RouteRule] = []
 
+    /// How request paths are read before rules match them (always normalized; case and
+    /// `;parameters` as set here).
+    /// Default: case-sensitive, parameters kept.
+    public var pathMatching = PathMatching()
+
     /// The most bytes kept per body; longer bodies are truncated in the envelope while `size`
     /// and `sha256` still cover every byte.
     /// Default: 4 MiB.

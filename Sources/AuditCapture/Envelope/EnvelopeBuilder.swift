@@ -30,6 +30,7 @@ public struct EnvelopeBuilder: Sendable {
             route: exchange.route,
             method: exchange.method,
             target: exchange.target,
+            path: exchange.path,
             status: exchange.status,
             outcome: exchange.outcome,
             outcomeDetail: exchange.outcomeDetail,

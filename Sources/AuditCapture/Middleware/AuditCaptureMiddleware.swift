@@ -32,7 +32,7 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
             throw CaptureError(key: "bodyCaptureLimit", "must not be negative (got \(configuration.bodyCaptureLimit))")
         }
         self.configuration = configuration
-        self.selector = RouteSelector(rules: configuration.rules)
+        self.selector = RouteSelector(rules: configuration.rules, matching: configuration.pathMatching)
         self.sink = sink
         self.requestIDField = field
     }
@@ -42,7 +42,7 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let rule = selector.select(method: request.method.rawValue, path: Substring(request.uri.path)) else {
+        guard let selection = selector.select(method: request.method.rawValue, target: Substring(request.head.path ?? "/")) else {
             return try await next(request, context)
         }
         let start = WallClock.microseconds()
@@ -53,7 +53,8 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
         let recorder = ExchangeRecorder(
             exchangeID: exchangeID,
             requestID: requestID,
-            rule: rule,
+            rule: selection.rule,
+            path: selection.path.path,
             request: head,
             clientAddress: (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress,
             start: start,

@@ -14,8 +14,10 @@ public struct CapturedExchange: Sendable {
     public var route: String
     /// The request method.
     public var method: String
-    /// Path and query.
+    /// Path and query, as received.
     public var target: String
+    /// The normalized path the rules matched (``NormalizedPath/path``).
+    public var path: String
     /// Request headers as received.
     public var requestHeaders: HTTPFields
     /// The request body.

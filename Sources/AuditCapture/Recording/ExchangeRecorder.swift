@@ -20,6 +20,7 @@ final class ExchangeRecorder: Sendable {
     let exchangeID: String
     let requestID: String
     let rule: RouteRule
+    let path: String
     let requestBody: BodyTee
     let responseBody: BodyTee
     private let request: HTTPRequest
@@ -32,6 +33,7 @@ final class ExchangeRecorder: Sendable {
         exchangeID: String,
         requestID: String,
         rule: RouteRule,
+        path: String,
         request: HTTPRequest,
         clientAddress: String?,
         start: Int64,
@@ -41,6 +43,7 @@ final class ExchangeRecorder: Sendable {
         self.exchangeID = exchangeID
         self.requestID = requestID
         self.rule = rule
+        self.path = path
         self.request = request
         self.clientAddress = clientAddress
         self.start = start
@@ -89,6 +92,7 @@ final class ExchangeRecorder: Sendable {
             route: rule.path.text,
             method: request.method.rawValue,
             target: request.path ?? "",
+            path: path,
             requestHeaders: request.headerFields,
             requestBody: requestBody.snapshot(),
             status: response?.status ?? status,

@@ -73,6 +73,11 @@ public struct RouteRule: Sendable, Hashable {
 
     /// Whether the rule matches a request.
     public func matches(method: String, path: Substring) -> Bool {
-        (methods.isEmpty || methods.contains(method)) && self.path.matches(path)
+        matches(method: method) && self.path.matches(path)
+    }
+
+    /// Whether the rule matches a request's method.
+    public func matches(method: String) -> Bool {
+        methods.isEmpty || methods.contains(method)
     }
 }

@@ -26,6 +26,7 @@ public enum ExchangeRecordDecoder {
             route: try fields.string("route"),
             method: try fields.string("method"),
             target: try fields.string("target"),
+            path: try fields.optionalString("path"),
             status: try fields.optionalInteger("status"),
             outcome: outcome,
             outcomeDetail: try fields.optionalString("outcomeDetail"),

@@ -17,6 +17,7 @@ public enum ExchangeRecordEncoder {
         out.writeJSONKey("route"); out.writeJSONString(record.route); out.writeStaticString(",")
         out.writeJSONKey("method"); out.writeJSONString(record.method); out.writeStaticString(",")
         out.writeJSONKey("target"); out.writeJSONString(record.target); out.writeStaticString(",")
+        if let path = record.path { out.writeJSONKey("path"); out.writeJSONString(path); out.writeStaticString(",") }
         out.writeJSONKey("status"); writeOptional(record.status, to: &out); out.writeStaticString(",")
         out.writeJSONKey("outcome"); out.writeJSONString(record.outcome.name); out.writeStaticString(",")
         out.writeJSONKey("outcomeDetail"); writeOptional(record.outcomeDetail, to: &out); out.writeStaticString(",")

@@ -8,8 +8,12 @@ public struct ExchangeRecord: Sendable, Equatable {
     public var route: String
     /// The request method.
     public var method: String
-    /// The request target: path and query.
+    /// The request target as received: path and query.
     public var target: String
+    /// The normalized path that capture rules matched (percent-escapes of unreserved characters
+    /// decoded, dot segments removed, empty segments collapsed, no query); `nil` in records
+    /// written before it was added.
+    public var path: String?
     /// The response status, or `nil` when no response head was produced.
     public var status: Int?
     /// How the exchange ended.
@@ -37,6 +41,7 @@ public struct ExchangeRecord: Sendable, Equatable {
         route: String,
         method: String,
         target: String,
+        path: String?,
         status: Int?,
         outcome: ExchangeOutcome,
         outcomeDetail: String?,
@@ -52,6 +57,7 @@ public struct ExchangeRecord: Sendable, Equatable {
         self.route = route
         self.method = method
         self.target = target
+        self.path = path
         self.status = status
         self.outcome = outcome
         self.outcomeDetail = outcomeDetail

@@ -100,6 +100,8 @@ struct ProducerSettings {
         if let (path, _) = reader.value(options.routesFile, flag: "routes-file", env: "AUDIT_ROUTES_FILE") {
             let file = try RoutesFile.load(path: path)
             capture.rules = try file.rules(file: path)
+            capture.pathMatching.caseInsensitive = file.matching?.caseInsensitive ?? false
+            capture.pathMatching.stripSegmentParameters = file.matching?.stripSegmentParameters ?? false
             if let limit = file.captureLimit {
                 guard let bytes = ByteSize.parse(limit) else {
                     throw ConfigurationError("routes file \(path) captureLimit", "'\(limit)' is not a size (examples: 512KiB, 4MiB)")

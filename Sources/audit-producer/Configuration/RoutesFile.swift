@@ -13,13 +13,18 @@ import Yams
 ///   - path: /api/internal/**            # same as match, split in two fields
 ///     methods: [GET]
 ///     action: skip                      # skip (exclude) or capture (default)
+/// matching:                             # optional: how paths are read before rules match
+///   caseInsensitive: false              # literal segments match regardless of case
+///   stripSegmentParameters: false       # /orders;jsessionid=1/7 matches as /orders/7
 /// captureLimit: 4MiB                    # optional: bytes kept per body
 /// redact:
 ///   headers: [x-session-token]          # added to authorization, cookie, set-cookie, ...
 ///   jsonFields: [password, cvv]         # by key name, anywhere in JSON bodies
 ///   jsonPointers: [/payment/card/number, /items/*/ssn]
 /// ```
-/// Rules are tried in order; the first that matches a request decides.
+/// Rules are tried in order; the first that matches a request decides. Paths are always
+/// normalized first (escapes of unreserved characters decoded, dot segments removed, empty
+/// segments collapsed), and a rule captures when it matches any reading of the path.
 struct RoutesFile: Decodable {
     struct Rule: Decodable {
         var match: String?
@@ -36,7 +41,13 @@ struct RoutesFile: Decodable {
         var jsonPointers: [String]?
     }
 
+    struct Matching: Decodable {
+        var caseInsensitive: Bool?
+        var stripSegmentParameters: Bool?
+    }
+
     var routes: [Rule]?
+    var matching: Matching?
     var captureLimit: String?
     var redact: Redact?
 
@@ -100,7 +111,8 @@ struct RoutesFile: Decodable {
     /// Codable ignores unknown keys; a misspelt `rotues:` must not silently capture nothing.
     private static func rejectUnknownKeys(in document: Any?, key: String) throws {
         let known: [String: Set<String>] = [
-            "": ["routes", "captureLimit", "redact"],
+            "": ["routes", "matching", "captureLimit", "redact"],
+            "matching": ["caseInsensitive", "stripSegmentParameters"],
             "routes": ["match", "path", "methods", "action", "sample", "status"],
             "redact": ["headers", "jsonFields", "jsonPointers"],
         ]
@@ -112,13 +124,14 @@ struct RoutesFile: Decodable {
             }
         }
         guard let root = document as? [String: Any] else {
-            throw ConfigurationError(key, "the top level must be a mapping with 'routes', 'captureLimit' and 'redact'")
+            throw ConfigurationError(key, "the top level must be a mapping with 'routes', 'matching', 'captureLimit' and 'redact'")
         }
         try check(root, "", "")
         for (index, rule) in ((root["routes"] as? [Any]) ?? []).enumerated() {
             try check(rule, "routes", "routes[\(index)].")
         }
         try check(root["redact"], "redact", "redact.")
+        try check(root["matching"], "matching", "matching.")
     }
 
     private static func describe(_ error: DecodingError) -> String {

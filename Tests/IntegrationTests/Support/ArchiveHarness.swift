@@ -34,7 +34,7 @@ enum ArchiveHarness {
         let now = WallClock.microseconds()
         let record = ExchangeRecord(
             exchangeID: UUIDv7.generate(), requestID: "req-\(index)", route: "/api/items/{id}", method: "PUT",
-            target: "/api/items/\(index)", status: 200, outcome: .completed, outcomeDetail: nil,
+            target: "/api/items/\(index)", path: "/api/items/\(index)", status: 200, outcome: .completed, outcomeDetail: nil,
             clientAddress: "127.0.0.1", traceparent: nil,
             timings: ExchangeTimings(start: now, firstResponseByte: nil, end: now + 100),
             request: HTTPMessageRecord(headers: [], body: BodyRecord(size: 0, truncated: false, sha256: "", contentType: nil, contentEncoding: nil, data: ByteBuffer())),

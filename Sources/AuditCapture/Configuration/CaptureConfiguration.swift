@@ -14,6 +14,12 @@ public struct CaptureConfiguration: Sendable {
     /// Default: 4 MiB.
     public var bodyCaptureLimit: Int = 4 * 1024 * 1024
 
+    /// The most bytes (by buffer capacity) that exchanges being captured may hold at once; past
+    /// it, new body bytes are not kept (`truncatedReason: memoryBudget`) while sizes and hashes
+    /// still cover them. `nil` sets no budget.
+    /// Default: 128 MiB.
+    public var captureMemoryMax: Int? = 128 * 1024 * 1024
+
     /// What to redact.
     /// Default: the credential headers listed in ``RedactionConfiguration``.
     public var redaction = RedactionConfiguration()

@@ -74,11 +74,14 @@ public struct EnvelopeBuilder: Sendable {
                 var record = BodyRecord(size: captured.size, truncated: captured.truncated, sha256: sha256,
                                         contentType: contentType, contentEncoding: contentEncoding, data: ByteBuffer())
                 record.captured = 0
+                record.truncatedReason = captured.truncatedReason
                 return record
             }
         }
-        return BodyRecord(size: captured.size, truncated: captured.truncated, sha256: sha256,
-                          contentType: contentType, contentEncoding: contentEncoding, data: data)
+        var record = BodyRecord(size: captured.size, truncated: captured.truncated, sha256: sha256,
+                                contentType: contentType, contentEncoding: contentEncoding, data: data)
+        record.truncatedReason = captured.truncatedReason
+        return record
     }
 }
 

@@ -17,6 +17,7 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
     private let selector: RouteSelector
     private let sink: any ExchangeSink
     private let requestIDField: HTTPField.Name
+    private let budget: CaptureMemoryBudget?
 
     /// Creates the middleware.
     /// - Parameters:
@@ -35,6 +36,7 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
         self.selector = RouteSelector(rules: configuration.rules, matching: configuration.pathMatching)
         self.sink = sink
         self.requestIDField = field
+        self.budget = configuration.captureMemoryMax.map(CaptureMemoryBudget.init(limit:))
     }
 
     public func handle(
@@ -59,6 +61,7 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
             clientAddress: (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress,
             start: start,
             bodyLimit: configuration.bodyCaptureLimit,
+            budget: budget,
             sink: sink
         )
         var forwarded = Request(head: head, body: request.body)

@@ -10,14 +10,18 @@ public struct CapturedBody: Sendable {
     public var size: Int
     /// Whether bytes beyond the limit were seen and not kept.
     public var truncated: Bool
+    /// Why: `captureLimit` or `memoryBudget`.
+    public var truncatedReason: String?
     /// Whether the body was seen to its end.
     public var isComplete: Bool
     /// The SHA-256 of all `size` bytes, computed while streaming once the body outgrew the limit
     /// (the kept chunks alone cannot give it).
     var wholeBodyDigest: SHA256Digest?
+    /// The capacity of the buffers holding ``chunks``: what keeping them costs in memory.
+    public var retainedCapacity = 0
 
     /// An empty, complete body.
-    public static let empty = CapturedBody(chunks: [], size: 0, truncated: false, isComplete: true, wholeBodyDigest: nil)
+    public static let empty = CapturedBody(chunks: [], size: 0, truncated: false, isComplete: true)
 
     /// The kept bytes in one buffer.
     public func joined() -> ByteBuffer {

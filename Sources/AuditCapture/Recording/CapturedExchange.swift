@@ -37,10 +37,11 @@ public struct CapturedExchange: Sendable {
     /// Timings in microseconds since the Unix epoch.
     public var timings: ExchangeTimings
 
-    /// Bytes this exchange holds in memory (kept body bytes plus an allowance for headers), for
-    /// byte-bounded queues.
+    /// Bytes this exchange holds in memory (the capacity of the buffers keeping its bodies plus
+    /// an allowance for headers), for byte-bounded queues.
     public var retainedBytes: Int {
-        requestBody.chunks.reduce(0) { $0 + $1.readableBytes } + responseBody.chunks.reduce(0) { $0 + $1.readableBytes }
+        max(requestBody.retainedCapacity, requestBody.chunks.reduce(0) { $0 + $1.readableBytes })
+            + max(responseBody.retainedCapacity, responseBody.chunks.reduce(0) { $0 + $1.readableBytes })
             + 64 * (requestHeaders.count + responseHeaders.count) + 512
     }
 }

@@ -38,6 +38,7 @@ final class ExchangeRecorder: Sendable {
         clientAddress: String?,
         start: Int64,
         bodyLimit: Int,
+        budget: CaptureMemoryBudget?,
         sink: any ExchangeSink
     ) {
         self.exchangeID = exchangeID
@@ -48,8 +49,13 @@ final class ExchangeRecorder: Sendable {
         self.clientAddress = clientAddress
         self.start = start
         self.sink = sink
-        self.requestBody = BodyTee(limit: bodyLimit)
-        self.responseBody = BodyTee(limit: bodyLimit)
+        self.requestBody = BodyTee(limit: bodyLimit, budget: budget)
+        self.responseBody = BodyTee(limit: bodyLimit, budget: budget)
+    }
+
+    deinit {
+        requestBody.releaseBudget()
+        responseBody.releaseBudget()
     }
 
     /// Records the response head; returns `false` when the status filter drops the exchange.
@@ -86,7 +92,7 @@ final class ExchangeRecorder: Sendable {
         }
         guard let (response, firstByte, requestFailure) = finished else { return }
         let clientWentAway = requestFailure != nil && outcome != .completed
-        await sink.submit(CapturedExchange(
+        let exchange = CapturedExchange(
             exchangeID: exchangeID,
             requestID: requestID,
             route: rule.path.text,
@@ -102,7 +108,11 @@ final class ExchangeRecorder: Sendable {
             outcomeDetail: clientWentAway ? "request body: \(requestFailure ?? "")" : detail,
             clientAddress: clientAddress,
             timings: ExchangeTimings(start: start, firstResponseByte: firstByte, end: WallClock.microseconds())
-        ))
+        )
+        // From here the sink's own bound (the publisher's queue) counts these bytes.
+        requestBody.releaseBudget()
+        responseBody.releaseBudget()
+        await sink.submit(exchange)
     }
 
     /// Drops the exchange: nothing reaches the sink.

@@ -88,7 +88,7 @@ public enum ExchangeRecordDecoder {
             }
             data = ByteBuffer(bytes: decoded)
         }
-        return BodyRecord(
+        var body = BodyRecord(
             size: try fields.integer("size"),
             captured: try fields.integer("captured"),
             truncated: try fields.bool("truncated"),
@@ -99,5 +99,7 @@ public enum ExchangeRecordDecoder {
             data: data,
             jsonError: try fields.optionalString("jsonError")
         )
+        body.truncatedReason = try fields.optionalString("truncatedReason")
+        return body
     }
 }

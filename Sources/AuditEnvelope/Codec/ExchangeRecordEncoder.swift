@@ -72,6 +72,9 @@ public enum ExchangeRecordEncoder {
         out.writeJSONKey("size"); out.writeString(String(body.size)); out.writeStaticString(",")
         out.writeJSONKey("captured"); out.writeString(String(body.captured)); out.writeStaticString(",")
         out.writeJSONKey("truncated"); out.writeString(body.truncated ? "true" : "false"); out.writeStaticString(",")
+        if let reason = body.truncatedReason {
+            out.writeJSONKey("truncatedReason"); out.writeJSONString(reason); out.writeStaticString(",")
+        }
         out.writeJSONKey("sha256"); out.writeJSONString(body.sha256); out.writeStaticString(",")
         out.writeJSONKey("contentType"); writeOptional(body.contentType, to: &out); out.writeStaticString(",")
         out.writeJSONKey("contentEncoding"); writeOptional(body.contentEncoding, to: &out); out.writeStaticString(",")

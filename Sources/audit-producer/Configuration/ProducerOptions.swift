@@ -45,6 +45,9 @@ struct ProducerOptions: ParsableArguments {
     @Option(name: .long, help: "Bytes kept per body, e.g. 4MiB; longer bodies are truncated in the envelope. Env: AUDIT_CAPTURE_LIMIT. Default: 4MiB.")
     var captureLimit: String?
 
+    @Option(name: .long, help: "Most bytes (by buffer capacity) that exchanges being captured may hold at once, e.g. 128MiB; past it new body bytes are not kept (truncatedReason: memoryBudget) while size and hash still cover them, and no response waits. Env: AUDIT_CAPTURE_MEMORY_MAX. Default: 128MiB.")
+    var captureMemoryMax: String?
+
     @Option(name: .long, parsing: .singleValue, help: "Another header to redact (repeatable; added to authorization, proxy-authorization, cookie, set-cookie, x-api-key). Env: AUDIT_REDACT_HEADERS, ','-separated.")
     var redactHeader: [String] = []
 

@@ -119,6 +119,7 @@ struct ProducerSettings {
                 throw ConfigurationError("--route / AUDIT_ROUTES [\(index)]", error.reason)
             }
         }
+        capture.captureMemoryMax = try reader.bytes(options.captureMemoryMax, flag: "capture-memory-max", env: "AUDIT_CAPTURE_MEMORY_MAX", default: capture.captureMemoryMax ?? 0)
         capture.bodyCaptureLimit = try reader.bytes(options.captureLimit, flag: "capture-limit", env: "AUDIT_CAPTURE_LIMIT", default: capture.bodyCaptureLimit)
         capture.redaction.headers.formUnion(reader.list(options.redactHeader, env: "AUDIT_REDACT_HEADERS", separator: ","))
         capture.redaction.jsonFields.formUnion(reader.list(options.redactJsonField, env: "AUDIT_REDACT_JSON_FIELDS", separator: ","))

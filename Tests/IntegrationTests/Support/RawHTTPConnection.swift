@@ -35,6 +35,24 @@ struct RawHTTPConnection {
         }
     }
 
+    /// Reads until the server closes the connection or `timeout` passes without a byte;
+    /// `closed` tells which.
+    func readUntilClosed(timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
+        var interval = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+        setsockopt(socketDescriptor, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(socketDescriptor, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                received += buffer[0..<count]
+                continue
+            }
+            // 0: orderly close; an error other than a timeout (a reset) is a close too.
+            return (received, count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+        }
+    }
+
     func close() {
         Glibc.close(socketDescriptor)
     }

@@ -85,6 +85,15 @@ final class ServiceProcess: Sendable {
     var adminURL: String { "http://127.0.0.1:\(adminPort)" }
     var log: String { output.value }
 
+    /// The process's peak resident set size so far (`VmHWM` in /proc), in MiB.
+    func peakResidentMiB() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { throw NotStarted(output: "no VmHWM in /proc status") }
+        return kilobytes / 1024
+    }
+
     /// Kills the process with SIGKILL, as a crash or an OOM kill would.
     func kill() {
         guard process.isRunning else { return }

@@ -1,0 +1,43 @@
+import Foundation
+
+/// The uvicorn (h11) app of `Tests/IntegrationTests/Fixtures/asgi_upstream.py` on 127.0.0.1: an
+/// upstream that behaves as Python frameworks do (it routes the percent-decoded path and tells
+/// which path it saw; `/…/echo` echoes the body). Started from the project's venv.
+final class PythonUpstream: Sendable {
+    let port: Int
+    private let process: Process
+
+    private init(port: Int, process: Process) {
+        self.port = port
+        self.process = process
+    }
+
+    static func start() async throws -> PythonUpstream {
+        let environment = ProcessInfo.processInfo.environment
+        let root = environment["AUDITSHIPPER_ROOT"] ?? FileManager.default.currentDirectoryPath
+        let python = environment["AUDITSHIPPER_PYTHON"] ?? "\(root)/.tools/venv/bin/python"
+        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("asgi-upstream-\(UUID().uuidString)").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["\(root)/Tests/IntegrationTests/Fixtures/asgi_upstream.py", portFile]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text) {
+                try? FileManager.default.removeItem(atPath: portFile)
+                return PythonUpstream(port: port, process: process)
+            }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.terminate()
+        throw ProcessRunner.Failure(command: "asgi_upstream.py", status: -1, output: "did not start (is uvicorn in the venv? run scripts/setup)")
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}

@@ -89,30 +89,23 @@ struct BoundedShutdownService<Base: Service>: Service {
 
     func run() async throws {
         let (shutdown, begun) = AsyncStream.makeStream(of: Void.self)
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask {
-                try await withGracefulShutdownHandler {
-                    try await base.run()
-                } onGracefulShutdown: {
-                    begun.yield()
-                    begun.finish()
-                }
-                begun.finish()
-            }
+        try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [registry, logger, deadline] in
-                var iterator = shutdown.makeAsyncIterator()
-                guard await iterator.next() != nil else { return }
-                let until = ContinuousClock.now + deadline
-                while ContinuousClock.now < until, registry.count > 0 {
-                    try? await Task.sleep(for: .milliseconds(100))
-                }
-                let open = registry.count
-                guard open > 0 else { return }
+                var signals = shutdown.makeAsyncIterator()
+                guard await signals.next() != nil else { return }
+                // Cancelled when the listener finishes first.
+                guard (try? await Task.sleep(for: deadline)) != nil, registry.count > 0 else { return }
                 logger.warning("shutdown deadline passed: closing client connections still open", metadata: [
-                    "connections": "\(open)", "deadline": "\(deadline)",
+                    "connections": "\(registry.count)", "deadline": "\(deadline)",
                 ])
                 registry.closeAll()
             }
+            try await withGracefulShutdownHandler {
+                try await base.run()
+            } onGracefulShutdown: {
+                begun.yield()
+            }
+            group.cancelAll()
         }
     }
 }

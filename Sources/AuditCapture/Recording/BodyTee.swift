@@ -47,11 +47,11 @@ final class BodyTee: Sendable {
             if keep > 0, let head = chunk.getSlice(at: chunk.readerIndex, length: keep), self.keep(head, state: &state) {
                 state.kept += keep
                 if keep == chunk.readableBytes { return }
-                startOverflow(state: &state, reason: "captureLimit")
+                startOverflow(state: &state, reason: .captureLimit)
                 chunk.withUnsafeReadableBytes { state.overflowHasher?.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[keep...])) }
                 return
             }
-            startOverflow(state: &state, reason: keep > 0 ? "memoryBudget" : "captureLimit")
+            startOverflow(state: &state, reason: keep > 0 ? .memoryBudget : .captureLimit)
             chunk.withUnsafeReadableBytes { state.overflowHasher?.update(bufferPointer: $0) }
         }
     }
@@ -87,14 +87,14 @@ final class BodyTee: Sendable {
     }
 
     /// Stops keeping bytes: hashes what was kept, then keeps hashing as bytes stream.
-    private func startOverflow(state: inout State, reason: String) {
+    private func startOverflow(state: inout State, reason: TruncationReason) {
         flushPending(state: &state)
         var hasher = SHA256Hasher()
         for kept in state.body.chunks { kept.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }
         state.overflowHasher = hasher
         state.body.truncated = true
-        state.body.truncatedReason = reason
-        if reason == "memoryBudget" { budget?.countTruncation() }
+        state.body.truncatedReason = reason.rawValue
+        if reason == .memoryBudget { budget?.countTruncation() }
     }
 
     /// Records that the body ended.

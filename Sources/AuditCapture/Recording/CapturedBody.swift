@@ -10,7 +10,7 @@ public struct CapturedBody: Sendable {
     public var size: Int
     /// Whether bytes beyond the limit were seen and not kept.
     public var truncated: Bool
-    /// Why: `captureLimit` or `memoryBudget`.
+    /// Why: a ``TruncationReason`` raw value.
     public var truncatedReason: String?
     /// Whether the body was seen to its end.
     public var isComplete: Bool

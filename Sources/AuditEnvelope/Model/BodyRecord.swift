@@ -8,9 +8,9 @@ public struct BodyRecord: Sendable, Equatable {
     public var captured: Int
     /// Whether the kept bytes are a prefix of a longer body.
     public var truncated: Bool
-    /// Why the body was truncated: `captureLimit` (longer than the per-body limit) or
-    /// `memoryBudget` (the proxy's budget for bodies being captured was spent); `nil` when it
-    /// was not, and in records written before it was added.
+    /// Why the body was truncated: a ``TruncationReason`` raw value (kept as text so that
+    /// records with reasons added later still decode); `nil` when it was not, and in records
+    /// written before it was added.
     public var truncatedReason: String?
     /// Lowercase hex SHA-256 of the whole body as received (all `size` bytes, before redaction).
     public var sha256: String

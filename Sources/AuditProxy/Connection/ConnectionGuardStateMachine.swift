@@ -99,7 +99,7 @@ struct ConnectionGuardStateMachine {
             }
             count += scanned
             if count > limits.maxHeaderBytes {
-                return close(.headerTooLarge)
+                return .reject(.headerTooLarge, respond: close(.headerTooLarge))
             }
             phase = ended ? .body : .head(bytes: count, matched: matched, since: since ?? now)
             if ended { openRequests += 1 }
@@ -154,12 +154,12 @@ struct ConnectionGuardStateMachine {
         case .body: violation = .bodyTimeout
         case .closed: return .wait(until: nil)
         }
-        guard case .reject(let reason, let respond) = close(violation) else { return .wait(until: nil) }
-        return .close(reason, respond: respond)
+        return .close(violation, respond: close(violation))
     }
 
-    private mutating func close(_ violation: Violation) -> ReadAction {
+    /// Marks the connection closed; whether the client can still be answered.
+    private mutating func close(_ violation: Violation) -> Bool {
         phase = .closed
-        return .reject(violation, respond: violation.status != nil && !responding)
+        return violation.status != nil && !responding
     }
 }

@@ -57,14 +57,17 @@ final class HTTP1ConnectionPolicy: ChannelDuplexHandler, RemovableChannelHandler
             context.write(data, promise: promise)
         case .end:
             if !pending.isEmpty { pending.removeFirst() }
+            guard closeAfterResponse else {
+                context.write(data, promise: promise)
+                context.triggerUserOutboundEvent(ConnectionMilestone.responseEnded, promise: nil)
+                return
+            }
+            closeAfterResponse = false
             let written = promise ?? context.eventLoop.makePromise(of: Void.self)
             context.write(data, promise: written)
             context.triggerUserOutboundEvent(ConnectionMilestone.responseEnded, promise: nil)
-            if closeAfterResponse {
-                closeAfterResponse = false
-                let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-                written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
-            }
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
         }
     }
 

@@ -26,9 +26,10 @@ struct ForwardedRequestBody<Base: AsyncSequence & Sendable>: AsyncSequence, Send
         let token: RequestBodyCompletion.Token?
 
         mutating func next() async throws -> ByteBuffer? {
-            guard base != nil, let token else { return nil }
+            guard var iterator = base, let token else { return nil }
+            defer { base = iterator }
             do {
-                guard let chunk = try await base!.next() else {
+                guard let chunk = try await iterator.next() else {
                     token.completion.finish()
                     return nil
                 }

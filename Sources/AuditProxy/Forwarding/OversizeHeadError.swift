@@ -25,7 +25,7 @@ struct OversizeHeadError: Error, HTTPResponseError, CustomStringConvertible {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         Response(
             status: status,
-            headers: [.contentType: "text/plain; charset=utf-8", .connection: "close"],
+            headers: [.contentType: "text/plain; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: "request header fields too large\n"))
         )
     }

@@ -7,11 +7,7 @@ import Testing
 /// audit-producer in front of a real Python app (uvicorn, h11) under hostile traffic: huge heads,
 /// encoded paths, many large uploads, half-open connections and random garbage. The process must
 /// stay up, keep answering and keep capturing what the app routes.
-@Suite(
-    "Hostile traffic against the proxy, with a uvicorn upstream and the real broker",
-    .serialized,
-    .disabled("issue 13, in progress: the first test does not finish under swift test (raw-socket 431s answer at once from Python); not yet run in CI")
-)
+@Suite("Hostile traffic against the proxy, with a uvicorn upstream and the real broker", .serialized)
 struct HostileTrafficTests {
     struct Harness {
         let upstream: PythonUpstream
@@ -81,18 +77,28 @@ struct HostileTrafficTests {
             """.utf8).write(to: routes)
         defer { try? FileManager.default.removeItem(at: routes) }
         let harness = try await Harness.start(["--routes-file", routes.path])
-        let captured = ["/%6Frders/1", "//orders//2", "/x/../orders/3", "/orders/%2E/4", "/%6f%72%64%65%72%73/5"]
+        // uvicorn decodes escapes (and so routes these as orders) but leaves `//` and `..` alone,
+        // which other servers (nginx, Express) normalize: both kinds are captured.
+        let decodedByApp = ["/%6Frders/1", "/%6f%72%64%65%72%73/5"]
+        let normalizedElsewhere = ["//orders//2", "/x/../orders/3", "/orders/%2E/4"]
+        let captured = decodedByApp + normalizedElsewhere
         for (index, path) in captured.enumerated() {
             let reply = try await HTTPTestClient.send(
                 "\(harness.producer.proxyURL)\(path)", headers: [("X-Request-ID", "enc-\(index)"), ("Content-Type", "application/json")],
                 body: ByteBuffer(string: "{}"))
-            // The app really routed it as an order.
-            #expect(String(buffer: reply.body).contains(#""path": "/orders/"#), "\(path): \(String(buffer: reply.body))")
+            #expect(reply.status == 200)
+            if decodedByApp.contains(path) {
+                // The app really routed it as an order.
+                #expect(String(buffer: reply.body).contains(#""path": "/orders/"#), "\(path): \(String(buffer: reply.body))")
+            }
         }
         for (index, path) in ["/%69nternal/x", "/internal/%2E/y", "//internal/z"].enumerated() {
             let reply = try await HTTPTestClient.send(
                 "\(harness.producer.proxyURL)\(path)", headers: [("X-Request-ID", "skip-\(index)")], body: ByteBuffer(string: "{}"))
-            #expect(String(buffer: reply.body).contains(#""path": "/internal/"#), "\(path): \(String(buffer: reply.body))")
+            #expect(reply.status == 200)
+            if index == 0 {
+                #expect(String(buffer: reply.body).contains(#""path": "/internal/x""#), "\(path): \(String(buffer: reply.body))")
+            }
         }
         let missing = try await harness.collector.waitForAll(Set(captured.indices.map { "enc-\($0)" }), timeout: .seconds(30))
         #expect(missing.isEmpty)
@@ -157,6 +163,67 @@ struct HostileTrafficTests {
         connections.forEach { $0.close() }
         #expect(try await HTTPTestClient.send("\(harness.producer.proxyURL)/other", method: .GET).status == 200)
         #expect(try await harness.producer.metric("auditshipper_proxy_refused_total") >= 300)
+        try await harness.stop()
+    }
+
+    @Test("an upstream that closes mid-request gives the client 502 and an envelope, and the proxy stays up")
+    func upstreamClosesMidRequest() async throws {
+        let topic = IntegrationBroker.uniqueTopic("closing")
+        let upstream = try ClosingUpstream(readingBytes: 64 * 1024, connections: 4)
+        let producer = try await ProducerProcess.start(arguments: [
+            "--upstream", upstream.url, "--route", "POST /orders/**",
+            "--kafka-brokers", try IntegrationBroker.bootstrapServers().joined(separator: ","),
+            "--kafka-topic", topic, "--spool-dir", ProducerProcess.temporarySpool(),
+        ])
+        let collector = try EnvelopeCollector(topic: topic)
+        for index in 0..<3 {
+            let reply = try await HTTPTestClient.send(
+                "\(producer.proxyURL)/orders/\(index)", headers: [("X-Request-ID", "closed-\(index)"), ("Content-Type", "application/json")],
+                body: IntegrationBroker.randomBytes(2 << 20))
+            #expect(reply.status == 502)
+            let record = try await collector.envelope(requestID: "closed-\(index)").record
+            #expect(record.status == 502)
+            #expect([ExchangeOutcome.upstreamUnavailable, .upstreamError].contains(record.outcome))
+        }
+        #expect(try await HTTPTestClient.send("\(producer.adminURL)/healthz", method: .GET).status == 200)
+        try await collector.stop()
+        #expect(await producer.terminate() == 0, "exit status after SIGTERM; log:\n\(producer.log.suffix(4000))")
+        upstream.stop()
+    }
+
+    @Test("SIGTERM with a client downloading slowly exits 0 within the shutdown deadline, and the exchange is published")
+    func boundedShutdown() async throws {
+        let harness = try await Harness.start(["--route", "GET /downloads/**", "--shutdown-timeout", "2", "--drain-timeout", "5"])
+        // 64 MiB answered to a client that reads nothing: the proxy cannot finish writing it.
+        let stalled = try RawHTTPConnection(port: harness.producer.proxyPort)
+        try stalled.send(Array("GET /downloads/stream?bytes=67108864 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-ID: stalled\r\n\r\n".utf8))
+        try await Task.sleep(for: .seconds(1))
+        let start = ContinuousClock.now
+        let status = await harness.producer.terminate()
+        let elapsed = ContinuousClock.now - start
+        #expect(status == 0, "log:\n\(harness.producer.log.suffix(3000))")
+        #expect(elapsed < .seconds(2 + 5 + 3), "took \(elapsed)")
+        let record = try await harness.collector.envelope(requestID: "stalled").record
+        #expect(record.outcome == .clientDisconnected)
+        stalled.close()
+        try await harness.collector.stop()
+        harness.upstream.stop()
+    }
+
+    @Test("an HTTP/1.0 client gets an HTTP/1.0 response, never chunked, ended by the close; no 100 Continue")
+    func http10() async throws {
+        let harness = try await Harness.start(["--route", "POST /orders/**"])
+        let connection = try RawHTTPConnection(port: harness.producer.proxyPort)
+        try connection.send(Array("GET /downloads/stream?bytes=100000 HTTP/1.0\r\nExpect: 100-continue\r\n\r\n".utf8))
+        let (bytes, closed) = connection.readUntilClosed(timeout: .seconds(10))
+        connection.close()
+        let text = String(decoding: bytes, as: UTF8.self)
+        let head = text.components(separatedBy: "\r\n\r\n").first ?? ""
+        #expect(closed)
+        #expect(head.hasPrefix("HTTP/1.0 200"), "\(head)")
+        #expect(!text.contains("100 Continue"))
+        #expect(!head.lowercased().contains("transfer-encoding"))
+        #expect(bytes.count - head.utf8.count - 4 == 100_000)
         try await harness.stop()
     }
 

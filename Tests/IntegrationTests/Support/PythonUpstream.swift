@@ -36,8 +36,10 @@ final class PythonUpstream: Sendable {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
+    /// Kills the app. SIGKILL, not SIGTERM: uvicorn's graceful shutdown waits for the proxy's
+    /// pooled keep-alive connections, which never close by themselves.
     func stop() {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

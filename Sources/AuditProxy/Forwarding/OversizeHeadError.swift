@@ -9,8 +9,10 @@ import NIOHTTP1
 /// connection's write buffer (64 KiB, NIO's default high watermark) the channel turns unwritable
 /// and writable again inside that flush, its state machine starts the body before it records the
 /// head as sent, and a `precondition` stops the process
-/// (`HTTPRequestStateMachine.headSent()`). The proxy adds forwarding headers to what the client
-/// sent, so this is checked on the head as forwarded, not only on the head as received.
+/// (`HTTPRequestStateMachine.headSent()`). Seen here from the second such request on a pooled
+/// connection (the first on a new connection goes through), and reproduced in-process by
+/// `ProxyServerTests`. The proxy adds forwarding headers to what the client sent, so this is
+/// checked on the head as forwarded, not only on the head as received.
 struct OversizeHeadError: Error, HTTPResponseError, CustomStringConvertible {
     /// The largest forwarded head: the write buffer's high watermark, less what AsyncHTTPClient
     /// adds (`Host`, `Content-Length` or `Transfer-Encoding`).

@@ -111,7 +111,9 @@ let package = Package(
             name: "AuditArchive",
             dependencies: [
                 "AuditEnvelope",
+                "CLibCrypto",
                 "CZlib",
+                "Kafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -148,7 +150,9 @@ let package = Package(
             dependencies: [
                 "AuditArchive",
                 "AuditEnvelope",
+                "Kafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

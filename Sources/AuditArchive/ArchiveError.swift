@@ -4,7 +4,7 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as a closed set that may grow.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case io, corruptCompression, invalidManifest, invalidLine, missingRoot
+            case io, corruptCompression, invalidManifest, invalidLine, missingRoot, invalidKey, locked, oversize, notRegularFile
         }
 
         private let base: Base
@@ -20,6 +20,14 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
         public static let invalidLine = Code(.invalidLine)
         /// The archive root does not exist or is not a directory.
         public static let missingRoot = Code(.missingRoot)
+        /// A signing or public key cannot be read or used.
+        public static let invalidKey = Code(.invalidKey)
+        /// Another writer holds the partition's lock.
+        public static let locked = Code(.locked)
+        /// A line, file or inflated stream is larger than the reader accepts.
+        public static let oversize = Code(.oversize)
+        /// A path is a symbolic link, FIFO, device or directory where a regular file belongs.
+        public static let notRegularFile = Code(.notRegularFile)
 
         public var description: String { base.rawValue }
     }

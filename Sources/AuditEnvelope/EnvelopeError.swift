@@ -4,7 +4,7 @@ public struct EnvelopeError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as a closed set that may grow.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case malformedJSON, missingField, invalidField, unsupportedEvent, invalidChunk
+            case malformedJSON, missingField, invalidField, unsupportedEvent, invalidChunk, oversize
         }
 
         private let base: Base
@@ -20,6 +20,8 @@ public struct EnvelopeError: Error, Sendable, CustomStringConvertible {
         public static let unsupportedEvent = Code(.unsupportedEvent)
         /// A chunk header is missing or inconsistent with the other chunks of its set.
         public static let invalidChunk = Code(.invalidChunk)
+        /// A record or announced envelope is larger than the reader accepts.
+        public static let oversize = Code(.oversize)
 
         public var description: String { base.rawValue }
     }

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `audit-archive`: command-line access to archives written by `audit-consumer`.
 @main
-struct AuditArchiveCommand: ParsableCommand {
+struct AuditArchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit-archive",
         abstract: "Verify, search and read AuditShipper archives.",
@@ -13,6 +13,6 @@ struct AuditArchiveCommand: ParsableCommand {
             Exit status: 0 success, 1 a check failed or nothing matched, 2 bad usage or an
             unreadable archive.
             """,
-        subcommands: [VerifyCommand.self, CatCommand.self, BodyCommand.self, StatsCommand.self]
+        subcommands: [VerifyCommand.self, CatCommand.self, BodyCommand.self, StatsCommand.self, KeygenCommand.self]
     )
 }

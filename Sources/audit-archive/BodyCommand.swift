@@ -40,13 +40,17 @@ struct BodyCommand: ParsableCommand {
             filter.from = time
         }
         var found: ExchangeRecord?
+        let problems = ProblemReporter()
         try withArchiveErrors {
-            try ArchiveQuery.forEach(in: root, filter: filter, decodeRecords: true) { exchange in
+            try ArchiveQuery.forEach(in: root, filter: filter, decodeRecords: true, onProblem: problems.report) { exchange in
                 found = exchange.record
                 return .stop
             }
         }
-        guard let record = found else { exitWithMessage("no exchange \(id) in \(root)", status: 1) }
+        guard let record = found else {
+            problems.exitIfAny()
+            exitWithMessage("no exchange \(id) in \(root)", status: 1)
+        }
         let body = side == .request ? record.request.body : record.response.body
         FileHandle.standardOutput.write(Data(body.data.readableBytesView))
         let name = side == .request ? "request" : "response"

@@ -8,7 +8,10 @@ struct CatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cat",
         abstract: "Print archived envelopes as JSON lines (CloudEvents structured mode), filtered.",
-        discussion: "Exits 1 when nothing matched."
+        discussion: """
+            A line or segment that cannot be read is reported on standard error and skipped;
+            the rest is printed. Exits 1 when nothing matched or anything could not be read.
+            """
     )
 
     @Argument(help: "The archive root.")
@@ -23,8 +26,9 @@ struct CatCommand: ParsableCommand {
         let filter = try filters.filter()
         var printed = 0
         let output = FileHandle.standardOutput
+        let problems = ProblemReporter()
         try withArchiveErrors {
-            try ArchiveQuery.forEach(in: root, filter: filter) { exchange in
+            try ArchiveQuery.forEach(in: root, filter: filter, onProblem: problems.report) { exchange in
                 var line = exchange.line
                 line.writeStaticString("\n")
                 output.write(Data(line.readableBytesView))
@@ -32,6 +36,7 @@ struct CatCommand: ParsableCommand {
                 return printed == limit ? .stop : .proceed
             }
         }
+        problems.exitIfAny()
         if printed == 0 { throw ExitCode(1) }
     }
 }

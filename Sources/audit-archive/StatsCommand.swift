@@ -6,7 +6,8 @@ import AuditEnvelope
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Counts, bytes and time range of archived exchanges, per route and per status."
+        abstract: "Counts, bytes and time range of archived exchanges, per route and per status.",
+        discussion: "Lines or segments that cannot be read are reported on standard error and skipped; the exit status is then 1."
     )
 
     @Argument(help: "The archive root.")
@@ -30,6 +31,9 @@ struct StatsCommand: ParsableCommand {
         printTable("status", statistics.byStatus)
         print("\noutcome\texchanges")
         for (outcome, count) in statistics.byOutcome.sorted(by: { $0.key < $1.key }) { print("\(outcome)\t\(count)") }
+        let problems = ProblemReporter()
+        statistics.problems.forEach(problems.report)
+        problems.exitIfAny()
     }
 
     private func printTable(_ title: String, _ tallies: [String: ArchiveStatistics.Tally]) {

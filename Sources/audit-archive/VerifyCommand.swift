@@ -1,16 +1,27 @@
 import ArgumentParser
 import AuditArchive
 import Foundation
+import Kafka
+import Logging
 
 /// `audit-archive verify ROOT`.
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check every segment's hash, every chain link, offset continuity and every line.",
+        abstract: "Check every segment's hash, chain link, signature and line, and compare with the witness.",
         discussion: """
             Reports each problem with the file or offsets concerned and exits 1 if there is any:
             a changed, missing or truncated segment, a manifest that was edited or deleted (the
-            next manifest's link breaks), offsets in no segment, lines that do not parse.
+            next manifest's link breaks), offsets in no segment, lines that do not parse, symbolic
+            links or FIFOs where archive files belong, gzip bombs.
+
+            With --public-key (repeatable, one per key while keys rotate), every manifest must
+            carry a valid Ed25519 signature by one of them: a segment rewritten with every hash
+            and link recomputed fails. Without it, the output says whether manifests are unsigned.
+
+            With --witness BROKERS, the checkpoints on the witness topic are read and every
+            segment they announced must still be in the archive, unchanged: deleting the newest
+            segments, truncating a chain or replacing the archive is reported.
             Progress goes to standard error every 2 seconds on long runs.
             """
     )
@@ -18,27 +29,85 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: "The archive root.")
     var root: String
 
+    @Option(name: .long, help: "PEM Ed25519 public key whose signatures are accepted (repeatable).")
+    var publicKey: [String] = []
+
+    @Option(name: .long, help: "Kafka bootstrap brokers (host:port, comma-separated) of the witness topic.")
+    var witness: String?
+
+    @Option(name: .long, help: "The witness topic audit-consumer publishes checkpoints to (--checkpoint-topic).")
+    var checkpointTopic = "audit.archive.checkpoints"
+
+    @Option(name: .long, parsing: .singleValue, help: "librdkafka property for reading the witness, name=value (repeatable), e.g. security.protocol=SASL_SSL.")
+    var kafkaProperty: [String] = []
+
+    @Option(name: .long, help: "Seconds allowed for reading the witness topic to its end.")
+    var witnessTimeout = 60
+
     @Flag(help: "Print nothing but problems.")
     var quiet = false
 
-    func run() throws {
+    func run() async throws {
+        var options = ArchiveVerifier.Options()
+        options.publicKeys = publicKey.map(Self.readPublicKey)
+        var witnessProblems: [String] = []
+        if let witness {
+            let read = try await readWitness(brokers: witness)
+            options.checkpoints = read.checkpoints
+            witnessProblems = read.invalid
+        }
         let started = ContinuousClock.now
         var lastProgress = started
         let report = try withArchiveErrors {
-            try ArchiveVerifier.verify(root: root) { progress in
+            try ArchiveVerifier.verify(root: root, options: options) { progress in
                 guard !quiet, ContinuousClock.now - lastProgress >= .seconds(2) else { return }
                 lastProgress = .now
                 FileHandle.standardError.write(Data("verified \(progress.segmentsDone)/\(progress.segmentsTotal) segments, \(progress.bytesRead / 1_048_576) MiB\n".utf8))
             }
         }
         for warning in report.warnings where !quiet { print("warning: \(warning)") }
+        for problem in witnessProblems where !quiet { print("warning: witness record \(problem) (ignored)") }
         for problem in report.problems { print("PROBLEM: \(problem)") }
-        let summary = "\(report.segments) segments, \(report.envelopes) envelopes, \(report.deadLetters) dead letters, \(report.bytes) bytes in \(report.partitions.count) partitions"
+        var summary = "\(report.segments) segments, \(report.envelopes) envelopes, \(report.deadLetters) dead letters, \(report.bytes) bytes in \(report.partitions.count) partitions"
+        summary += options.publicKeys.isEmpty
+            ? "; signatures not checked (\(report.unsignedManifests) manifests unsigned)"
+            : "; \(report.signedManifests) signatures valid"
+        if let checkpoints = report.checkpoints { summary += "; \(checkpoints) witness checkpoints compared" }
         if report.passed {
             if !quiet { print("OK: \(summary)") }
         } else {
             print("FAILED: \(report.problems.count) problems; \(summary)")
             throw ExitCode(1)
+        }
+    }
+
+    private static func readPublicKey(_ path: String) -> ManifestPublicKey {
+        guard let data = FileManager.default.contents(atPath: path), data.count <= 64 * 1024 else {
+            exitWithMessage("--public-key: cannot read '\(path)'")
+        }
+        do throws(ArchiveError) {
+            return try ManifestPublicKey(pem: String(decoding: data, as: UTF8.self))
+        } catch {
+            exitWithMessage("--public-key '\(path)': \(error.reason)")
+        }
+    }
+
+    private func readWitness(brokers: String) async throws -> (checkpoints: [WitnessCheckpoint], invalid: [String]) {
+        var configuration = KafkaConsumerConfiguration(groupID: "audit-archive-verify")
+        configuration.clientID = "audit-archive-verify"
+        configuration.bootstrapServers = brokers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for property in kafkaProperty {
+            guard let equals = property.firstIndex(of: "="), equals != property.startIndex else {
+                throw ValidationError("--kafka-property '\(property)' is not name=value")
+            }
+            configuration.additionalProperties[String(property[..<equals])] = String(property[property.index(after: equals)...])
+        }
+        var logger = Logger(label: "audit-archive")
+        logger.logLevel = .error
+        do {
+            return try await WitnessReader.read(topic: checkpointTopic, configuration: configuration, timeout: .seconds(witnessTimeout), logger: logger)
+        } catch {
+            exitWithMessage("--witness \(brokers): cannot read the witness topic \(checkpointTopic): \(error)")
         }
     }
 }

@@ -9,8 +9,10 @@ import ServiceLifecycle
 /// it is durable.
 ///
 /// On assignment each partition resumes from the archive's own newest manifest, so a crash
-/// between fsync and commit neither duplicates nor loses. On revocation and on SIGTERM the open
-/// segments are closed and committed.
+/// between fsync and commit neither duplicates nor loses. A partition whose writer lock another
+/// writer holds is refused (logged, counted, shown on `/readyz`) and its records are left
+/// uncommitted. On revocation and on SIGTERM the open segments are closed and committed. Each
+/// durable segment is announced on the witness topic when one is configured.
 final class ArchiveWorker: Service {
     private let consumer: KafkaConsumer
     private let topic: String
@@ -19,15 +21,27 @@ final class ArchiveWorker: Service {
     private let metrics = ConsumerMetrics()
     private let logger: Logger
     private let pool = ArchiverPool()
+    private let chunkBudget: ChunkMemoryBudget
+    private let witness: WitnessPublisher?
 
     /// How often time-based rotation and chunk timeouts are checked: every second, or a quarter
     /// of `--segment-max-open` when that is shorter, so that a segment closes close to its time.
     private let tickInterval: Duration
 
-    init(consumer: KafkaConsumer, topic: String, configuration: ArchiveConfiguration, status: WorkerStatus, logger: Logger) {
+    init(
+        consumer: KafkaConsumer,
+        topic: String,
+        configuration: ArchiveConfiguration,
+        chunkBudget: ChunkMemoryBudget,
+        witness: WitnessPublisher?,
+        status: WorkerStatus,
+        logger: Logger
+    ) {
         self.consumer = consumer
         self.topic = topic
         self.configuration = configuration
+        self.chunkBudget = chunkBudget
+        self.witness = witness
         self.tickInterval = min(.seconds(1), configuration.rotation.maxOpenDuration / 4)
         self.status = status
         self.logger = logger
@@ -43,30 +57,53 @@ final class ArchiveWorker: Service {
                 return try archivers.values.flatMap { try $0.close() }
             })
             try await consumer.close()
+            await witness?.close()
         } catch {
             status.failed("\(error)")
             logger.error("archiving failed; offsets after the last durable segment stay uncommitted", metadata: ["error": "\(error)"])
             try? await consumer.close()
+            await witness?.close()
             throw error
         }
     }
 
     private func consume() async throws {
         let configuration = self.configuration
+        let chunkBudget = self.chunkBudget
         let logger = self.logger
+        let metrics = self.metrics
+        let status = self.status
         var assigned = Set<KafkaTopicPartition>()
         var lastTick = ContinuousClock.now
         for try await event in consumer.events(idleAfter: tickInterval) {
             switch event {
             case .partitionsAssigned(let partitions):
-                let starts = try await pool.run { archivers in
-                    try partitions.compactMap { partition -> KafkaTopicPartitionOffset? in
-                        let archiver = try PartitionArchiver(topic: partition.topic, partition: partition.partition, configuration: configuration, logger: logger)
-                        archivers[partition] = archiver
-                        return archiver.startOffset.map { KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: $0) }
+                let opened = try await pool.run { archivers in
+                    try partitions.compactMap { partition -> OpenedPartition? in
+                        do {
+                            let archiver = try PartitionArchiver(
+                                topic: partition.topic, partition: partition.partition, configuration: configuration, chunkBudget: chunkBudget, logger: logger
+                            )
+                            archivers[partition] = archiver
+                            status.accepted(partition.description)
+                            return OpenedPartition(partition: partition, startOffset: archiver.startOffset, head: archiver.resumedFrom)
+                        } catch let error as ArchiveError where error.code == .locked {
+                            metrics.lockRefusals.increment()
+                            status.refused(partition.description)
+                            logger.error("partition refused: another writer holds its lock; its records stay uncommitted here", metadata: [
+                                "partition": "\(partition)", "reason": "\(error.reason)",
+                            ])
+                            return nil
+                        }
                     }
                 }
+                let starts = opened.compactMap { opened in
+                    opened.startOffset.map { KafkaTopicPartitionOffset(topic: opened.partition.topic, partition: opened.partition.partition, offset: $0) }
+                }
                 try consumer.startAssignedPartitions(at: starts)
+                for head in opened.compactMap(\.head) {
+                    await witness?.publish(head.manifest, sha256: head.sha256, manifestPath: head.path)
+                }
                 assigned.formUnion(partitions)
                 logger.info("partitions assigned", metadata: [
                     "partitions": "\(partitions.map(\.description).sorted())",
@@ -78,6 +115,7 @@ final class ArchiveWorker: Service {
                 }
                 try await commit(closed)
                 assigned.subtract(partitions)
+                for partition in partitions { status.accepted(partition.description) }
                 logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description).sorted())"])
             case .message(let message):
                 metrics.records.increment()
@@ -110,6 +148,7 @@ final class ArchiveWorker: Service {
         guard !segments.isEmpty else { return }
         var offsets: [KafkaTopicPartition: Int64] = [:]
         for segment in segments {
+            await witness?.publish(segment.manifest, sha256: segment.manifestSHA256, manifestPath: segment.manifestPath)
             metrics.record(segment)
             offsets[KafkaTopicPartition(topic: segment.manifest.topic, partition: segment.manifest.partition)] = segment.commitOffset
             logger.info("segment archived", metadata: [
@@ -129,4 +168,12 @@ final class ArchiveWorker: Service {
             ])
         }
     }
+}
+
+/// A partition this member opened: where to start reading, and its newest manifest (whose
+/// checkpoint is published again).
+private struct OpenedPartition: Sendable {
+    var partition: KafkaTopicPartition
+    var startOffset: Int64?
+    var head: ManifestFile?
 }

@@ -1,8 +1,10 @@
 import ArgumentParser
+import AuditArchive
 import AuditService
 import Foundation
 import Kafka
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// `audit-consumer`: archives the envelopes of a Kafka topic into verifiable segments.
@@ -47,7 +49,21 @@ struct AuditConsumer: AsyncParsableCommand {
 
         let consumer = try KafkaConsumer(configuration: settings.kafka, logger: logger)
         let status = WorkerStatus()
-        let worker = ArchiveWorker(consumer: consumer, topic: settings.topic, configuration: settings.archive, status: status, logger: logger)
+        let checkpointFailures = Counter(label: "auditshipper_archive_checkpoint_failures_total")
+        let witness = try settings.checkpointTopic.map { topic in
+            try WitnessPublisher(topic: topic, configuration: settings.checkpointProducer, root: settings.archive.root, logger: logger) {
+                checkpointFailures.increment()
+            }
+        }
+        let worker = ArchiveWorker(
+            consumer: consumer,
+            topic: settings.topic,
+            configuration: settings.archive,
+            chunkBudget: settings.chunkBudget,
+            witness: witness,
+            status: status,
+            logger: logger
+        )
         let adminApp = AdminListener.application(
             host: settings.adminHost,
             port: settings.adminPort,
@@ -65,6 +81,9 @@ struct AuditConsumer: AsyncParsableCommand {
             "segment.maxRecords": "\(settings.archive.rotation.maxRecords)",
             "segment.interval": "\(settings.archive.rotation.eventTimeInterval)",
             "segment.maxOpen": "\(settings.archive.rotation.maxOpenDuration)",
+            "envelope.maxBytes": "\(settings.archive.maxEnvelopeBytes)",
+            "signing.keyID": "\(settings.archive.signingKey?.keyID ?? "none (manifests unsigned)")",
+            "witness.topic": "\(settings.checkpointTopic ?? "none")",
         ])
         let group = ServiceGroup(
             configuration: .init(

@@ -2,7 +2,7 @@ import AuditArchive
 import Metrics
 
 /// The consumer's metrics, exported on `/metrics`.
-struct ConsumerMetrics {
+struct ConsumerMetrics: Sendable {
     let records = Counter(label: "auditshipper_consumer_records_total")
     let envelopes = Counter(label: "auditshipper_archive_envelopes_total")
     let segments = Counter(label: "auditshipper_archive_segments_total")
@@ -10,6 +10,7 @@ struct ConsumerMetrics {
     let segmentBytes = Counter(label: "auditshipper_archive_segment_bytes_total")
     let deadLetters = Counter(label: "auditshipper_archive_dead_letters_total")
     let commitFailures = Counter(label: "auditshipper_consumer_commit_failures_total")
+    let lockRefusals = Counter(label: "auditshipper_archive_partition_lock_refusals_total")
     let assignedPartitions = Gauge(label: "auditshipper_consumer_assigned_partitions")
     let archiveDelay = Timer(label: "auditshipper_archive_delay_seconds", preferredDisplayUnit: .seconds)
 

@@ -39,6 +39,21 @@ struct ConsumerOptions: ParsableArguments {
     @Option(name: .long, help: "Seconds a chunked envelope may wait for missing chunks before they go to the dead-letter file. Env: AUDIT_CHUNK_TIMEOUT. Default: 300.")
     var chunkTimeout: String?
 
+    @Option(name: .long, help: "Largest envelope accepted, whole or as announced by chunk headers; larger records go to the dead-letter file, e.g. 64MiB. Env: AUDIT_MAX_ENVELOPE_BYTES. Default: 64MiB.")
+    var maxEnvelopeBytes: String?
+
+    @Option(name: .long, help: "Memory for incomplete chunked envelopes across all partitions (values and headers); past it the oldest set goes to the dead-letter file. Env: AUDIT_MAX_PENDING_CHUNK_BYTES. Default: 256MiB.")
+    var maxPendingChunkBytes: String?
+
+    @Option(name: .long, help: "Incomplete chunked envelopes held at once across all partitions; past it the oldest goes to the dead-letter file. Env: AUDIT_MAX_PENDING_CHUNK_SETS. Default: 1024.")
+    var maxPendingChunkSets: String?
+
+    @Option(name: .long, help: "PEM Ed25519 private key that signs every manifest (make one with `audit-archive keygen`). Env: AUDIT_SIGNING_KEY. Default: none (manifests unsigned).")
+    var signingKey: String?
+
+    @Option(name: .long, help: "Witness topic: a checkpoint of each durable segment is published there (acks=all, idempotent) for `audit-archive verify --witness`. Env: AUDIT_CHECKPOINT_TOPIC. Default: none.")
+    var checkpointTopic: String?
+
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical. Env: AUDIT_LOG_LEVEL. Default: info.")
     var logLevel: String?
 }

@@ -1,4 +1,6 @@
 import AuditArchive
+import AuditEnvelope
+import Foundation
 import AuditService
 import Kafka
 import Logging
@@ -11,6 +13,11 @@ struct ConsumerSettings {
     var topic: String
     var kafka: KafkaConsumerConfiguration
     var archive: ArchiveConfiguration
+    var chunkBudget: ChunkMemoryBudget
+    /// The witness topic, when checkpoints are published.
+    var checkpointTopic: String?
+    /// Producer settings for the witness topic (same brokers and properties as the consumer).
+    var checkpointProducer: KafkaProducerConfiguration
     var logLevel: Logger.Level
 
     /// - Throws: ``ConfigurationError`` naming the first bad setting.
@@ -49,6 +56,42 @@ struct ConsumerSettings {
         }
         archive.compressionLevel = Int32(level)
         archive.writer = "audit-consumer \(AuditConsumer.version)"
+        archive.maxEnvelopeBytes = try reader.bytes(options.maxEnvelopeBytes, flag: "max-envelope-bytes", env: "AUDIT_MAX_ENVELOPE_BYTES", default: archive.maxEnvelopeBytes)
+        let pendingBytes = try reader.bytes(options.maxPendingChunkBytes, flag: "max-pending-chunk-bytes", env: "AUDIT_MAX_PENDING_CHUNK_BYTES", default: 256 * 1024 * 1024)
+        let pendingSets = try reader.count(options.maxPendingChunkSets, flag: "max-pending-chunk-sets", env: "AUDIT_MAX_PENDING_CHUNK_SETS", default: 1024)
+        guard archive.maxEnvelopeBytes >= 1024 else {
+            throw ConfigurationError("--max-envelope-bytes / AUDIT_MAX_ENVELOPE_BYTES", "must be at least 1KiB")
+        }
+        guard pendingBytes >= archive.maxEnvelopeBytes else {
+            throw ConfigurationError("--max-pending-chunk-bytes / AUDIT_MAX_PENDING_CHUNK_BYTES", "\(pendingBytes) bytes cannot hold one envelope of --max-envelope-bytes (\(archive.maxEnvelopeBytes))")
+        }
+        guard pendingSets >= 1 else {
+            throw ConfigurationError("--max-pending-chunk-sets / AUDIT_MAX_PENDING_CHUNK_SETS", "must be at least 1")
+        }
+        chunkBudget = ChunkMemoryBudget(maxBytes: pendingBytes, maxSets: pendingSets)
+        if let (path, key) = reader.value(options.signingKey, flag: "signing-key", env: "AUDIT_SIGNING_KEY") {
+            archive.signingKey = try Self.signingKey(at: path, key: key)
+        }
+        checkpointTopic = reader.value(options.checkpointTopic, flag: "checkpoint-topic", env: "AUDIT_CHECKPOINT_TOPIC")?.value
+        if let checkpointTopic, checkpointTopic == topic {
+            throw ConfigurationError("--checkpoint-topic / AUDIT_CHECKPOINT_TOPIC", "must differ from the archived topic \(topic)")
+        }
+        checkpointProducer = KafkaProducerConfiguration()
+        checkpointProducer.clientID = "audit-consumer-witness"
+        checkpointProducer.bootstrapServers = kafka.bootstrapServers
+        checkpointProducer.additionalProperties = try reader.kafkaProperties(options.kafkaProperty)
         logLevel = try reader.logLevel(options.logLevel)
+    }
+
+    /// Reads the signing key file.
+    private static func signingKey(at path: String, key: String) throws(ConfigurationError) -> ManifestSigningKey {
+        guard let data = FileManager.default.contents(atPath: path), data.count <= 64 * 1024 else {
+            throw ConfigurationError(key, "cannot read '\(path)' (a PEM key of at most 64 KiB)")
+        }
+        do throws(ArchiveError) {
+            return try ManifestSigningKey(pem: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw ConfigurationError(key, "'\(path)': \(error.reason); make a key with `audit-archive keygen`")
+        }
     }
 }

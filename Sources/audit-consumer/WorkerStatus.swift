@@ -7,6 +7,7 @@ final class WorkerStatus: Sendable {
         var joined = false
         var assigned = 0
         var failure: String?
+        var refused: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -16,6 +17,16 @@ final class WorkerStatus: Sendable {
             $0.joined = true
             $0.assigned = assigned
         }
+    }
+
+    /// `partition` is refused: another writer holds its lock.
+    func refused(_ partition: String) {
+        state.withLock { _ = $0.refused.insert(partition) }
+    }
+
+    /// `partition` is archived here, or no longer assigned: not refused.
+    func accepted(_ partition: String) {
+        state.withLock { _ = $0.refused.remove(partition) }
     }
 
     func failed(_ reason: String) {
@@ -35,6 +46,9 @@ final class WorkerStatus: Sendable {
         state.withLock { state in
             guard state.failure == nil else { return AdminStatus(passes: false, message: "not ready: archiving failed") }
             guard state.joined else { return AdminStatus(passes: false, message: "not ready: joining the consumer group") }
+            guard state.refused.isEmpty else {
+                return AdminStatus(passes: true, message: "ready: \(state.assigned) partitions assigned; refused (another writer holds the lock): \(state.refused.sorted().joined(separator: ", "))")
+            }
             return AdminStatus(passes: true, message: "ready: \(state.assigned) partitions assigned")
         }
     }

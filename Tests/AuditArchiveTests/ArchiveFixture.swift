@@ -3,6 +3,7 @@ import AuditEnvelope
 import Foundation
 import Logging
 import NIOCore
+import Testing
 
 /// Envelopes, records and a temporary archive root for archive tests.
 struct ArchiveFixture {
@@ -25,7 +26,7 @@ struct ArchiveFixture {
     }
 
     func archiver(_ configuration: ArchiveConfiguration, partition: Int32 = 0) throws -> PartitionArchiver {
-        try PartitionArchiver(topic: topic, partition: partition, configuration: configuration, logger: logger)
+        try PartitionArchiver(topic: topic, partition: partition, configuration: configuration, chunkBudget: ChunkMemoryBudget(), logger: logger)
     }
 
     /// An exchange envelope with a JSON response body of about `bodyBytes` bytes.
@@ -54,7 +55,7 @@ struct ArchiveFixture {
     /// Archived exchange ids in archive order.
     func archivedIDs() throws -> [String] {
         var ids: [String] = []
-        try ArchiveQuery.forEach(in: root, filter: ExchangeFilter()) { exchange in
+        try ArchiveQuery.forEach(in: root, filter: ExchangeFilter(), onProblem: { Issue.record("archive problem: \($0)") }) { exchange in
             ids.append(exchange.envelope.id)
             return .proceed
         }

@@ -62,7 +62,7 @@ struct ChunkingTests {
 
     @Test("memory stays bounded: the oldest incomplete set is evicted and reported")
     func memoryBound() throws {
-        var reassembler = ChunkReassembler<Int>(maxPendingBytes: 1_500_000)
+        var reassembler = ChunkReassembler<Int>(budget: ChunkMemoryBudget(maxBytes: 1_500_000))
         let first = EnvelopeChunker.records(for: Self.envelope(bytes: 2_000_000), messageMaxBytes: 1_000_000)
         let second = EnvelopeChunker.records(for: Self.envelope(bytes: 2_000_000), messageMaxBytes: 1_000_000)
         _ = try reassembler.add(first[0], at: 0)

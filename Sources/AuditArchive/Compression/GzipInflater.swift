@@ -25,11 +25,18 @@ final class GzipInflater {
         stream.deallocate()
     }
 
-    /// Decompresses `input`, appending to `output`.
-    /// - Throws: ``ArchiveError`` (`corruptCompression`) when the bytes are not gzip.
-    func decompress(_ input: UnsafeRawBufferPointer, into output: inout ByteBuffer) throws(ArchiveError) {
-        guard !input.isEmpty else { return }
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
+    /// Decompresses `input`, appending to `output` in steps of at most 256 KiB; after each step
+    /// `drain` may consume what it can (complete lines), so that a small input that inflates to
+    /// gigabytes never accumulates.
+    /// - Throws: ``ArchiveError`` (`corruptCompression`) when the bytes are not gzip, or what
+    ///   `drain` throws.
+    func decompress(
+        _ input: UnsafeRawBufferPointer,
+        into output: inout ByteBuffer,
+        drain: (inout ByteBuffer) throws(ArchiveError) -> Void
+    ) throws(ArchiveError) {
+        guard let base = input.baseAddress, !input.isEmpty else { return }
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
         stream.pointee.avail_in = uInt(input.count)
         while stream.pointee.avail_in > 0 {
             if isAtMemberEnd {
@@ -38,20 +45,23 @@ final class GzipInflater {
             }
             var result = Z_OK
             output.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.outputStep) { target in
-                stream.pointee.next_out = target.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                stream.pointee.avail_out = uInt(target.count)
+                guard let targetBase = target.baseAddress else { return 0 }
+                let step = min(target.count, Self.outputStep)
+                stream.pointee.next_out = targetBase.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_out = uInt(step)
                 result = inflate(stream, Z_NO_FLUSH)
-                return target.count - Int(stream.pointee.avail_out)
+                return step - Int(stream.pointee.avail_out)
             }
             switch result {
             case Z_STREAM_END:
                 isAtMemberEnd = true
             case Z_OK, Z_BUF_ERROR:
-                continue
+                break
             default:
                 let message = stream.pointee.msg.map { String(cString: $0) } ?? "error \(result)"
                 throw ArchiveError(.corruptCompression, "not valid gzip data (\(message))")
             }
+            try drain(&output)
         }
     }
 }

@@ -71,14 +71,33 @@ enum ArchiveFile {
         guard unlink(path) == 0 || errno == ENOENT else { throw failure("delete", path) }
     }
 
+    /// What a path is, without following a final symbolic link.
+    enum Kind: Equatable {
+        case regular, directory, missing
+        /// A symbolic link, FIFO, socket or device.
+        case other
+    }
+
+    static func kind(_ path: String) -> Kind {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return .missing }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
+    /// Whether `path` is a directory, following symbolic links (for a root given by the user).
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// The size of a regular file, `nil` when `path` is missing or not a regular file.
     static func size(_ path: String) -> Int? {
         var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : nil
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
     }
 
     /// The names in `directory`, sorted; an absent directory has none.
@@ -96,22 +115,38 @@ enum ArchiveFile {
         return names.sorted()
     }
 
-    /// Reads a whole file.
-    static func read(_ path: String) throws(ArchiveError) -> ByteBuffer {
+    /// Reads a whole file of at most `maxBytes`.
+    /// - Throws: ``ArchiveError`` `oversize` past `maxBytes`, or as ``readChunks(_:chunkSize:_:)``.
+    static func read(_ path: String, maxBytes: Int) throws(ArchiveError) -> ByteBuffer {
         var buffer = ByteBuffer()
-        try readChunks(path, chunkSize: 1 << 20) { chunk in buffer.writeBytes(chunk) }
+        try readChunks(path, chunkSize: 1 << 20) { chunk throws(ArchiveError) in
+            guard buffer.readableBytes + chunk.count <= maxBytes else {
+                throw ArchiveError(.oversize, "\(path) is larger than \(maxBytes) bytes")
+            }
+            buffer.writeBytes(chunk)
+        }
         return buffer
     }
 
-    /// Reads `path` in chunks of at most `chunkSize` bytes.
+    /// Reads `path` in chunks of at most `chunkSize` bytes. Only a regular file is read: a
+    /// symbolic link is not followed and a FIFO or device is refused without blocking.
+    /// - Throws: ``ArchiveError`` `notRegularFile`, or `io`.
     static func readChunks(
         _ path: String,
         chunkSize: Int,
         _ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void
     ) throws(ArchiveError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw failure("open", path) }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            if errno == ELOOP { throw ArchiveError(.notRegularFile, "\(path) is a symbolic link; archive files are never followed") }
+            throw failure("open", path)
+        }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw failure("stat", path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw ArchiveError(.notRegularFile, "\(path) is not a regular file (a FIFO, socket, device or directory)")
+        }
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { chunk.deallocate() }
         while true {

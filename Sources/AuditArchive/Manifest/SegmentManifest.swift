@@ -5,7 +5,9 @@ import NIOCore
 ///
 /// `previousManifestSHA256` is the SHA-256 of the previous manifest file of the same partition,
 /// so the manifests of a partition form a hash chain: editing or deleting any segment or
-/// manifest but the newest breaks a link that `audit-archive verify` reports.
+/// manifest but the newest breaks a link that `audit-archive verify` reports. A manifest signed
+/// with the consumer's Ed25519 key (``signature``) cannot be rewritten by someone without that key,
+/// even with every hash recomputed.
 public struct SegmentManifest: Codable, Sendable, Equatable {
     /// A file of the segment and its digest.
     public struct FileDigest: Codable, Sendable, Equatable {
@@ -41,6 +43,19 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
         public var from: Int64
         /// Last missing offset.
         public var to: Int64
+    }
+
+    /// An Ed25519 signature over the manifest's encoding without its `signature` member.
+    public struct Signature: Codable, Sendable, Equatable {
+        /// The algorithm: `ed25519`.
+        public var algorithm: String
+        /// The signing key's id: the first 16 hex digits of the SHA-256 of its raw public key.
+        public var keyID: String
+        /// The signature, base64.
+        public var value: String
+
+        /// The algorithm written and accepted.
+        public static let ed25519 = "ed25519"
     }
 
     /// The manifest format written by this version.
@@ -81,6 +96,24 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
     public var writer: String
     /// When it was written (RFC 3339).
     public var createdAt: String
+    /// The writer's signature, when it was given a signing key.
+    public var signature: Signature?
+
+    /// The bytes a signature covers: the encoding without ``signature``.
+    public func signedBytes() -> ByteBuffer {
+        var unsigned = self
+        unsigned.signature = nil
+        return unsigned.encoded()
+    }
+
+    /// This manifest signed with `key`.
+    /// - Throws: ``ArchiveError`` (`invalidKey`) when libcrypto fails to sign.
+    public func signed(with key: ManifestSigningKey) throws(ArchiveError) -> SegmentManifest {
+        var signed = self
+        let signature = try key.sign(signedBytes())
+        signed.signature = Signature(algorithm: Signature.ed25519, keyID: key.keyID, value: Data(signature).base64EncodedString())
+        return signed
+    }
 
     /// The manifest as written to disk: pretty JSON with sorted keys and a final newline.
     public func encoded() -> ByteBuffer {
@@ -104,6 +137,40 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
         guard manifest.formatVersion <= currentFormatVersion else {
             throw ArchiveError(.invalidManifest, "\(path): format version \(manifest.formatVersion) is newer than this program reads (\(currentFormatVersion))")
         }
+        if let problem = manifest.implausibility {
+            throw ArchiveError(.invalidManifest, "\(path): \(problem)")
+        }
         return manifest
+    }
+
+    /// Offsets and counts past these are not something a writer produces; they are refused so
+    /// that arithmetic on them cannot overflow.
+    static let maxOffset: Int64 = 1 << 62
+
+    /// Why the numbers cannot describe a real segment, if they cannot.
+    var implausibility: String? {
+        guard partition >= 0 else { return "partition \(partition) is negative" }
+        guard (0...Self.maxOffset).contains(firstOffset), (firstOffset...Self.maxOffset).contains(lastOffset) else {
+            return "offsets \(firstOffset)-\(lastOffset) are not a range of offsets"
+        }
+        // A carried chunk set may have started in an earlier segment.
+        guard (0...(lastOffset + 1)).contains(resumeOffset) else {
+            return "resume offset \(resumeOffset) is past \(lastOffset + 1)"
+        }
+        guard count >= 0, Int64(count) <= lastOffset - firstOffset + 1, uncompressedBytes >= 0 else {
+            return "count \(count) does not fit offsets \(firstOffset)-\(lastOffset)"
+        }
+        for file in [segment] + (deadLetters.map { [$0] } ?? []) {
+            guard file.bytes >= 0, file.lines >= 0, !file.file.contains("/"), file.sha256.utf8.count == 64 else {
+                return "file entry \(file.file) has impossible size, lines, name or digest"
+            }
+        }
+        for gap in gaps where !(gap.from <= gap.to && gap.from >= firstOffset && gap.to <= lastOffset) {
+            return "gap \(gap.from)-\(gap.to) is outside \(firstOffset)-\(lastOffset)"
+        }
+        for set in carriedOver where set.offsets.isEmpty || set.offsets.contains(where: { !(0...lastOffset).contains($0) }) {
+            return "carried-over chunks of \(set.id) lie past offset \(lastOffset)"
+        }
+        return nil
     }
 }

@@ -2,6 +2,9 @@ import AuditEnvelope
 import NIOCore
 
 /// Reads envelopes from an archive's segments, in topic, partition and offset order.
+///
+/// A bad line, file or manifest never stops the reading: it is reported through `onProblem`
+/// (naming the file) and the reading goes on with the next line or segment.
 public enum ArchiveQuery {
     /// What to do after an exchange.
     public enum Next: Sendable {
@@ -15,38 +18,61 @@ public enum ArchiveQuery {
     /// time range cannot match are skipped unread.
     /// - Parameters:
     ///   - decodeRecords: Decode every exchange record, not only when the filter needs it.
-    /// - Throws: ``ArchiveError`` for a missing root or an unreadable, truncated or invalid file
-    ///   (naming it), or what `body` throws.
+    ///   - onProblem: Called for each line that is not a valid envelope and each segment,
+    ///     manifest or irregular file that cannot be read; reading goes on.
+    /// - Throws: ``ArchiveError`` only for a missing or unlistable root, or what `body` throws.
     public static func forEach(
         in root: String,
         filter: ExchangeFilter,
         decodeRecords: Bool = false,
+        onProblem: (ArchiveFinding) -> Void,
         _ body: (ArchivedExchange) throws(ArchiveError) -> Next
     ) throws(ArchiveError) {
         let catalog = try ArchiveCatalog.scan(root: root)
-        for entry in catalog.entries where entry.kinds.contains(.manifest) && entry.kinds.contains(.segment) {
-            let manifest = try ManifestFile(path: entry.path(.manifest)).manifest
+        for path in catalog.irregularFiles {
+            onProblem(ArchiveFinding(subject: path, message: "a symbolic link, FIFO or device where archive files belong; not read"))
+        }
+        for entry in catalog.entries where entry.kinds.contains(.segment) {
+            let manifest: SegmentManifest
+            do throws(ArchiveError) {
+                guard entry.kinds.contains(.manifest) else {
+                    throw ArchiveError(.invalidManifest, "the segment has no manifest; not read (run audit-archive verify)")
+                }
+                manifest = try ManifestFile(path: entry.path(.manifest)).manifest
+            } catch {
+                onProblem(ArchiveFinding(subject: entry.path(.segment), message: error.reason))
+                continue
+            }
             guard filter.mayMatch(
                 first: manifest.firstEventTime.flatMap(RFC3339.parse),
                 last: manifest.lastEventTime.flatMap(RFC3339.parse)
             ) else { continue }
-            var stopped = false
             let path = entry.path(.segment)
-            try SegmentReader.forEachLine(inFileAt: path) { line throws(ArchiveError) in
-                guard !stopped else { return }
-                let envelope: AuditEnvelope
-                var record: ExchangeRecord?
-                do throws(EnvelopeError) {
-                    envelope = try StructuredCodec.decode(line)
-                    guard filter.matches(envelope) else { return }
-                    if decodeRecords || filter.needsRecord { record = try envelope.record() }
-                } catch {
-                    throw ArchiveError(.invalidLine, "\(path): a line is not a valid envelope (\(error.reason)); run audit-archive verify")
+            var limits = SegmentReader.Limits()
+            limits.maxInflatedBytes = manifest.uncompressedBytes
+            var lineNumber = 0
+            var stopped = false
+            do throws(ArchiveError) {
+                try SegmentReader.forEachLine(inFileAt: path, limits: limits) { line throws(ArchiveError) in
+                    lineNumber += 1
+                    guard !stopped else { return }
+                    let envelope: AuditEnvelope
+                    var record: ExchangeRecord?
+                    do throws(EnvelopeError) {
+                        envelope = try StructuredCodec.decode(line)
+                        guard filter.matches(envelope) else { return }
+                        if decodeRecords || filter.needsRecord { record = try envelope.record() }
+                    } catch {
+                        onProblem(ArchiveFinding(subject: path, message: "line \(lineNumber) is not a valid envelope (\(error.reason)); skipped"))
+                        return
+                    }
+                    if let record, !filter.matches(record) { return }
+                    if try body(ArchivedExchange(line: line, envelope: envelope, record: record, segmentPath: path)) == .stop {
+                        stopped = true
+                    }
                 }
-                if let record, !filter.matches(record) { return }
-                if try body(ArchivedExchange(line: line, envelope: envelope, record: record, segmentPath: path)) == .stop {
-                    stopped = true
-                }
+            } catch where !stopped {
+                onProblem(ArchiveFinding(subject: path, message: "\(error.reason); the rest of this segment is not read"))
             }
             if stopped { return }
         }

@@ -32,12 +32,16 @@ public struct ArchiveStatistics: Sendable {
     public var byStatus: [String: Tally] = [:]
     /// Per outcome (`completed`, `clientDisconnected`, ...).
     public var byOutcome: [String: Int] = [:]
+    /// Lines, segments and files that could not be read (and were skipped).
+    public var problems: [ArchiveFinding] = []
 
     /// Computes statistics for the exchanges `filter` selects under `root`.
-    /// - Throws: ``ArchiveError`` as ``ArchiveQuery/forEach(in:filter:decodeRecords:_:)`` does.
+    /// - Throws: ``ArchiveError`` as ``ArchiveQuery/forEach(in:filter:decodeRecords:onProblem:_:)``
+    ///   does; what could not be read is in ``problems``.
     public static func compute(root: String, filter: ExchangeFilter) throws(ArchiveError) -> ArchiveStatistics {
         var statistics = ArchiveStatistics()
-        try ArchiveQuery.forEach(in: root, filter: filter, decodeRecords: true) { exchange in
+        var problems: [ArchiveFinding] = []
+        try ArchiveQuery.forEach(in: root, filter: filter, decodeRecords: true, onProblem: { problems.append($0) }) { exchange in
             guard let record = exchange.record else { return .proceed }
             statistics.total.add(record)
             statistics.envelopeBytes += exchange.line.readableBytes
@@ -48,6 +52,7 @@ public struct ArchiveStatistics: Sendable {
             statistics.byOutcome[record.outcome.name, default: 0] += 1
             return .proceed
         }
+        statistics.problems = problems
         return statistics
     }
 }

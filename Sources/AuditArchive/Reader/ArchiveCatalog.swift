@@ -18,6 +18,9 @@ public struct ArchiveCatalog: Sendable {
     public var entries: [Entry]
     /// Files in segment directories that are not segment files.
     public var strayFiles: [String]
+    /// Symbolic links, FIFOs, sockets or devices where archive files or directories belong:
+    /// never followed or opened.
+    public var irregularFiles: [String]
 
     /// Scans `root` (all topics, or only `topic`).
     /// - Throws: ``ArchiveError`` (`missingRoot`) when `root` is not a directory, or `io` when a
@@ -29,20 +32,39 @@ public struct ArchiveCatalog: Sendable {
         let layout = ArchiveLayout(root: root)
         var byPath: [String: Entry] = [:]
         var strayFiles: [String] = []
+        var irregularFiles: [String] = []
+        /// The names in `directory` that are directories; anything else but a regular file is irregular.
+        func subdirectories(_ directory: String, prefix: String) throws(ArchiveError) -> [String] {
+            try ArchiveFile.list(directory).filter { name in
+                guard name.hasPrefix(prefix) else { return false }
+                switch ArchiveFile.kind("\(directory)/\(name)") {
+                case .directory: return true
+                case .other: irregularFiles.append("\(directory)/\(name)")
+                case .regular, .missing: break
+                }
+                return false
+            }
+        }
         let topics: [String]
         if let topic {
             topics = [topic]
         } else {
-            topics = try ArchiveFile.list(layout.root).filter {
-                !$0.hasPrefix(".") && !$0.hasPrefix("_") && ArchiveFile.isDirectory("\(layout.root)/\($0)")
-            }
+            topics = try subdirectories(layout.root, prefix: "").filter { !$0.hasPrefix(".") && !$0.hasPrefix("_") }
         }
         for topicName in topics {
             let topicDirectory = layout.topicDirectory(topicName)
-            for day in try ArchiveFile.list(topicDirectory) where day.hasPrefix("dt=") {
-                for hour in try ArchiveFile.list("\(topicDirectory)/\(day)") where hour.hasPrefix("hour=") {
+            guard ArchiveFile.kind(topicDirectory) != .other else {
+                irregularFiles.append(topicDirectory)
+                continue
+            }
+            for day in try subdirectories(topicDirectory, prefix: "dt=") {
+                for hour in try subdirectories("\(topicDirectory)/\(day)", prefix: "hour=") {
                     let directory = "\(topicDirectory)/\(day)/\(hour)"
                     for file in try ArchiveFile.list(directory) {
+                        guard ArchiveFile.kind("\(directory)/\(file)") == .regular else {
+                            irregularFiles.append("\(directory)/\(file)")
+                            continue
+                        }
                         guard let (name, kind) = SegmentFileName.parse(file), name.topic == topicName else {
                             strayFiles.append("\(directory)/\(file)")
                             continue
@@ -56,7 +78,7 @@ public struct ArchiveCatalog: Sendable {
         let entries = byPath.values.sorted {
             ($0.name.topic, $0.name.partition, $0.name.startOffset, $0.directory) < ($1.name.topic, $1.name.partition, $1.name.startOffset, $1.directory)
         }
-        return ArchiveCatalog(entries: entries, strayFiles: strayFiles.sorted())
+        return ArchiveCatalog(entries: entries, strayFiles: strayFiles.sorted(), irregularFiles: irregularFiles.sorted())
     }
 
     /// The entries of one partition, in offset order.

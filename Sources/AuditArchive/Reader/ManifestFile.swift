@@ -7,10 +7,14 @@ public struct ManifestFile: Sendable {
     /// Lowercase hex SHA-256 of the file.
     public var sha256: String
 
+    /// The largest manifest read. A manifest lists a few numbers and the chunk sets carried
+    /// over, so real ones are a few KiB.
+    public static let maxBytes = 16 * 1024 * 1024
+
     /// Reads and parses the manifest at `path`.
-    /// - Throws: ``ArchiveError`` when it cannot be read or parsed.
+    /// - Throws: ``ArchiveError`` when it cannot be read or parsed, or is implausible.
     public init(path: String) throws(ArchiveError) {
-        let bytes = try ArchiveFile.read(path)
+        let bytes = try ArchiveFile.read(path, maxBytes: Self.maxBytes)
         self.path = path
         self.manifest = try SegmentManifest.decode(bytes, path: path)
         self.sha256 = ArchiveDigest.sha256(bytes)

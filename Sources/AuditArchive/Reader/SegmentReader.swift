@@ -1,26 +1,52 @@
 import NIOCore
 
-/// Reads the lines of a gzip JSON-lines file (a segment or a dead-letter file) as a stream.
+/// Reads the lines of a gzip JSON-lines file (a segment or a dead-letter file) as a stream, with
+/// bounded memory whatever the file holds: a line longer than ``Limits/maxLineBytes`` or a stream
+/// inflating past ``Limits/maxInflatedBytes`` (a gzip bomb) stops the file with an error.
 public enum SegmentReader {
+    /// How much a reader accepts from one file.
+    public struct Limits: Sendable {
+        /// The longest line. Default: 256 MiB (four times the consumer's default envelope limit,
+        /// which an envelope line exceeds only by its context attributes).
+        public var maxLineBytes = 256 * 1024 * 1024
+        /// The most bytes the whole file may inflate to; readers set it from the manifest's
+        /// `uncompressedBytes`. Default: no bound beyond the line bound.
+        public var maxInflatedBytes: Int?
+
+        /// Creates the defaults.
+        public init() {}
+    }
+
     /// Calls `body` with each line of the file at `path`, without its newline, in order.
-    /// - Throws: ``ArchiveError`` when the file cannot be read, is not gzip, or is truncated
-    ///   (`corruptCompression`), or whatever `body` throws.
+    /// - Throws: ``ArchiveError`` when the file cannot be read, is not a regular file, is not
+    ///   gzip or is truncated (`corruptCompression`), exceeds a limit (`oversize`), or whatever
+    ///   `body` throws.
     public static func forEachLine(
         inFileAt path: String,
+        limits: Limits = Limits(),
         _ body: (ByteBuffer) throws(ArchiveError) -> Void
     ) throws(ArchiveError) {
         let inflater = try GzipInflater()
         var pending = ByteBuffer()
         var compressedBytes = 0
-        try ArchiveFile.readChunks(path, chunkSize: 1 << 20) { chunk throws(ArchiveError) in
+        var consumedBytes = 0
+        var searchFrom = 0
+        try ArchiveFile.readChunks(path, chunkSize: 1 << 16) { chunk throws(ArchiveError) in
             compressedBytes += chunk.count
             do throws(ArchiveError) {
-                try inflater.decompress(chunk, into: &pending)
-            } catch {
+                try inflater.decompress(chunk, into: &pending) { output throws(ArchiveError) in
+                    consumedBytes += try emitCompleteLines(from: &output, searchFrom: &searchFrom, body)
+                    if let maxInflated = limits.maxInflatedBytes, consumedBytes + output.readableBytes > maxInflated {
+                        throw ArchiveError(.oversize, "\(path): inflates past \(maxInflated) bytes, more than its manifest records (a gzip bomb or a rewritten file)")
+                    }
+                    guard output.readableBytes <= limits.maxLineBytes else {
+                        throw ArchiveError(.oversize, "\(path): a line is longer than \(limits.maxLineBytes) bytes")
+                    }
+                    if output.readerIndex >= 1 << 20 { output.discardReadBytes() }
+                }
+            } catch where error.code == .corruptCompression {
                 throw ArchiveError(.corruptCompression, "\(path): \(error.reason)")
             }
-            try emitCompleteLines(from: &pending, body)
-            pending.discardReadBytes()
         }
         guard compressedBytes > 0, inflater.isAtMemberEnd else {
             throw ArchiveError(.corruptCompression, "\(path): truncated gzip (the file ends inside a compressed stream)")
@@ -28,14 +54,28 @@ public enum SegmentReader {
         if pending.readableBytes > 0 { try body(pending) }
     }
 
+    /// Hands each complete line to `body`; the bytes after the last newline stay in `buffer`.
+    /// `searchFrom` remembers how far past the reader index no newline was found, so a long line
+    /// arriving in many steps is scanned once.
+    /// - Returns: The bytes consumed, newlines included.
     private static func emitCompleteLines(
         from buffer: inout ByteBuffer,
+        searchFrom: inout Int,
         _ body: (ByteBuffer) throws(ArchiveError) -> Void
-    ) throws(ArchiveError) {
-        while let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-            let length = newline - buffer.readerIndex
-            let line = buffer.readSlice(length: length)!
+    ) throws(ArchiveError) -> Int {
+        var consumed = 0
+        let newline = UInt8(ascii: "\n")
+        while true {
+            let view = buffer.readableBytesView
+            guard let found = view[(view.startIndex + searchFrom)...].firstIndex(of: newline) else {
+                searchFrom = view.count
+                return consumed
+            }
+            let length = found - buffer.readerIndex
+            searchFrom = 0
+            guard let line = buffer.readSlice(length: length) else { return consumed }
             buffer.moveReaderIndex(forwardBy: 1)
+            consumed += length + 1
             try body(line)
         }
     }

@@ -3,9 +3,23 @@ import Foundation
 import NIOCore
 
 /// Checks an archive: every segment's and dead-letter file's SHA-256 and size against its
-/// manifest, every line parses, counts match, every hash-chain link, and offset continuity per
-/// partition.
+/// manifest, every line parses, counts match, every hash-chain link, offset continuity per
+/// partition, and, when given public keys, every manifest's signature; when given the witness's
+/// checkpoints, that the archive still holds every segment they announced.
 public enum ArchiveVerifier {
+    /// What to check beyond the archive's own consistency.
+    public struct Options: Sendable {
+        /// Keys whose signatures are accepted (several while keys rotate). When any is given, every
+        /// manifest must carry a valid signature by one of them. Default: none (signatures are
+        /// not checked, and the report says so).
+        public var publicKeys: [ManifestPublicKey] = []
+        /// The checkpoints read from the witness topic. Default: `nil` (no witness check).
+        public var checkpoints: [WitnessCheckpoint]?
+
+        /// Creates the defaults.
+        public init() {}
+    }
+
     /// Progress of a long verification.
     public struct Progress: Sendable {
         /// Segments checked so far.
@@ -20,22 +34,36 @@ public enum ArchiveVerifier {
     /// - Parameter progress: Called after each segment.
     /// - Throws: ``ArchiveError`` only when the root itself cannot be read; everything else is a
     ///   finding in the report.
-    public static func verify(root: String, progress: (Progress) -> Void = { _ in }) throws(ArchiveError) -> VerificationReport {
+    public static func verify(
+        root: String,
+        options: Options = Options(),
+        progress: (Progress) -> Void = { _ in }
+    ) throws(ArchiveError) -> VerificationReport {
         let catalog = try ArchiveCatalog.scan(root: root)
         var report = VerificationReport()
         for file in catalog.strayFiles { report.warning(file, "not an archive file (ignored)") }
+        for file in catalog.irregularFiles {
+            report.problem(file, "a symbolic link, FIFO, socket or device where archive files belong (not followed)")
+        }
         var chains: [String: [(entry: ArchiveCatalog.Entry, manifest: ManifestFile)]] = [:]
         var done = 0
         for entry in catalog.entries {
             let partition = "\(entry.name.topic)[\(entry.name.partition)]"
             if chains[partition] == nil { chains[partition] = [] }
-            if let manifest = check(entry, into: &report) { chains[partition]!.append((entry, manifest)) }
+            if let manifest = check(entry, into: &report) {
+                checkSignature(manifest, keys: options.publicKeys, into: &report)
+                chains[partition, default: []].append((entry, manifest))
+            }
             done += 1
             progress(Progress(segmentsDone: done, segmentsTotal: catalog.entries.count, bytesRead: report.bytes))
         }
         report.partitions = chains.keys.sorted()
         for partition in report.partitions {
-            checkChain(partition, chains[partition]!.sorted { $0.manifest.manifest.firstOffset < $1.manifest.manifest.firstOffset }, into: &report)
+            checkChain(partition, (chains[partition] ?? []).sorted { $0.manifest.manifest.firstOffset < $1.manifest.manifest.firstOffset }, into: &report)
+        }
+        summarizeSignatures(keys: options.publicKeys, into: &report)
+        if let checkpoints = options.checkpoints {
+            WitnessComparison.compare(checkpoints, with: chains.values.flatMap { $0.map(\.manifest) }, into: &report)
         }
         return report
     }
@@ -58,14 +86,14 @@ public enum ArchiveVerifier {
             report.problem(entry.path(.manifest), "describes \(manifest.topic)[\(manifest.partition)] from offset \(manifest.firstOffset), not what its name says")
         }
         report.segments += 1
-        report.envelopes += checkFile(entry.path(.segment), digest: manifest.segment, into: &report) { line throws(EnvelopeError) in
+        report.envelopes += checkFile(entry.path(.segment), digest: manifest.segment, maxInflatedBytes: manifest.uncompressedBytes, into: &report) { line throws(EnvelopeError) in
             _ = try StructuredCodec.decode(line).record()
         }
         if manifest.segment.lines != manifest.count {
             report.problem(entry.path(.manifest), "count \(manifest.count) differs from the segment's \(manifest.segment.lines) lines")
         }
         if let deadLetters = manifest.deadLetters {
-            report.deadLetters += checkFile(entry.path(.deadLetters), digest: deadLetters, into: &report) { line throws(EnvelopeError) in
+            report.deadLetters += checkFile(entry.path(.deadLetters), digest: deadLetters, maxInflatedBytes: nil, into: &report) { line throws(EnvelopeError) in
                 do {
                     _ = try JSONDecoder().decode(DeadLetter.self, from: Data(line.readableBytesView))
                 } catch {
@@ -87,6 +115,7 @@ public enum ArchiveVerifier {
     private static func checkFile(
         _ path: String,
         digest: SegmentManifest.FileDigest,
+        maxInflatedBytes: Int?,
         into report: inout VerificationReport,
         line check: (ByteBuffer) throws(EnvelopeError) -> Void
     ) -> Int {
@@ -103,7 +132,9 @@ public enum ArchiveVerifier {
             if actual.bytes != digest.bytes || actual.sha256 != digest.sha256 {
                 report.problem(path, "content changed: \(actual.bytes) bytes with SHA-256 \(actual.sha256), the manifest says \(digest.bytes) bytes with \(digest.sha256)")
             }
-            try SegmentReader.forEachLine(inFileAt: path) { line in
+            var limits = SegmentReader.Limits()
+            limits.maxInflatedBytes = maxInflatedBytes
+            try SegmentReader.forEachLine(inFileAt: path, limits: limits) { line in
                 lines += 1
                 do throws(EnvelopeError) {
                     try check(line)
@@ -122,6 +153,42 @@ public enum ArchiveVerifier {
             report.problem(path, error.reason)
         }
         return lines - badLines
+    }
+
+    /// Checks one manifest's signature against the given keys.
+    private static func checkSignature(_ file: ManifestFile, keys: [ManifestPublicKey], into report: inout VerificationReport) {
+        guard let signature = file.manifest.signature else {
+            report.unsignedManifests += 1
+            if !keys.isEmpty {
+                report.problem(file.path, "not signed, but signatures are required (--public-key given): written without a key, or rewritten")
+            }
+            return
+        }
+        guard !keys.isEmpty else { return }
+        guard signature.algorithm == SegmentManifest.Signature.ed25519 else {
+            report.problem(file.path, "signed with '\(signature.algorithm)', not ed25519")
+            return
+        }
+        guard let key = keys.first(where: { $0.keyID == signature.keyID }) else {
+            report.problem(file.path, "signed by key \(signature.keyID), which is not among the public keys given")
+            return
+        }
+        guard let value = Data(base64Encoded: signature.value), key.isValidSignature([UInt8](value), of: file.manifest.signedBytes()) else {
+            report.problem(file.path, "signature does not verify with key \(signature.keyID): the manifest was changed after it was signed")
+            return
+        }
+        report.signedManifests += 1
+    }
+
+    /// Says what the signatures prove, or that they were not checked.
+    private static func summarizeSignatures(keys: [ManifestPublicKey], into report: inout VerificationReport) {
+        let total = report.segments
+        if keys.isEmpty, report.unsignedManifests > 0 {
+            report.warning("signatures", "\(report.unsignedManifests) of \(total) manifests are unsigned: someone with write access can rewrite that history and recompute every hash undetected (give audit-consumer --signing-key)")
+        }
+        if keys.isEmpty, report.unsignedManifests < total {
+            report.warning("signatures", "\(total - report.unsignedManifests) signed manifests were not checked: pass --public-key")
+        }
     }
 
     /// Checks offset continuity and hash links of one partition's manifests, in offset order.

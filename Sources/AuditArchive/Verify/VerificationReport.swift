@@ -1,14 +1,7 @@
 /// What `verify` found.
 public struct VerificationReport: Sendable {
     /// One finding, naming the file or offsets concerned.
-    public struct Finding: Sendable, CustomStringConvertible {
-        /// The file (or partition) concerned.
-        public var subject: String
-        /// What is wrong.
-        public var message: String
-
-        public var description: String { "\(subject): \(message)" }
-    }
+    public typealias Finding = ArchiveFinding
 
     /// Problems: tampering, damage, gaps, broken links. Any problem fails verification.
     public var problems: [Finding] = []
@@ -24,6 +17,12 @@ public struct VerificationReport: Sendable {
     public var bytes = 0
     /// Partitions seen, as `topic[partition]`.
     public var partitions: [String] = []
+    /// Manifests whose signature was checked and is valid.
+    public var signedManifests = 0
+    /// Manifests without a signature.
+    public var unsignedManifests = 0
+    /// Checkpoints read from the witness topic, when one was given.
+    public var checkpoints: Int?
 
     /// Whether verification passed.
     public var passed: Bool { problems.isEmpty }

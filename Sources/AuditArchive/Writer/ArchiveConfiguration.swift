@@ -29,9 +29,12 @@ public struct ArchiveConfiguration: Sendable {
     /// How long a chunked envelope may wait for its missing chunks before its chunks go to the
     /// dead-letter file. Default: 5 minutes.
     public var chunkTimeout: Duration = .seconds(300)
-    /// The most chunk bytes held per partition while sets are incomplete; past it the oldest set
-    /// goes to the dead-letter file. Default: 256 MiB.
-    public var maxPendingChunkBytes: Int = 256 * 1024 * 1024
+    /// The largest envelope accepted, whole or as announced by chunk headers; larger records go
+    /// to the dead-letter file. Default: 64 MiB.
+    public var maxEnvelopeBytes: Int = 64 * 1024 * 1024
+    /// The Ed25519 key manifests are signed with. Default: none (manifests are unsigned, and
+    /// `audit-archive verify` says so).
+    public var signingKey: ManifestSigningKey?
     /// Written into manifests as `writer`. Default: `audit-consumer`.
     public var writer = "audit-consumer"
 

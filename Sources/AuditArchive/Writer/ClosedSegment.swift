@@ -4,6 +4,9 @@ public struct ClosedSegment: Sendable {
     public var manifest: SegmentManifest
     /// Where the manifest is.
     public var manifestPath: String
+    /// Lowercase hex SHA-256 of the manifest file: what the next manifest links to, and what a
+    /// checkpoint on the witness topic records.
+    public var manifestSHA256: String
     /// The offset to commit to Kafka now: everything before it is durable or carried over.
     public var commitOffset: Int64
     /// For each envelope, microseconds from the end of its exchange to the segment being durable.

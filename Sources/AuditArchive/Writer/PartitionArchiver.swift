@@ -1,4 +1,5 @@
 import AuditEnvelope
+import Foundation
 import Logging
 import NIOCore
 
@@ -14,6 +15,10 @@ import NIOCore
 /// carried over. A replay after a crash therefore rewrites the same segment names with the same
 /// records.
 ///
+/// It holds the partition's writer lock (``PartitionLock``) from creation until ``close()`` or
+/// deinit; a second writer is refused before it touches any file. No record can make it fail:
+/// invalid, oversize or multi-line envelopes and inconsistent chunk sets become dead letters.
+///
 /// Not thread-safe, and blocking (file I/O, fsync): one owner calls it off the cooperative pool.
 public final class PartitionArchiver {
     /// The topic.
@@ -24,8 +29,12 @@ public final class PartitionArchiver {
     /// holds nothing of this partition (start at the group's committed offset).
     public let startOffset: Int64?
 
+    /// The newest manifest when the partition was opened, if any.
+    public let resumedFrom: ManifestFile?
+
     private let configuration: ArchiveConfiguration
     private let layout: ArchiveLayout
+    private let lock: PartitionLock
     private let logger: Logger
     private var reassembler: ChunkReassembler<Int64>
     private var chainHead: String?
@@ -39,9 +48,18 @@ public final class PartitionArchiver {
     private var warnedAboutRewind = false
 
     /// Opens the partition's archive.
-    /// - Throws: ``ArchiveError`` when the root cannot be created or the partition's newest
-    ///   manifest cannot be read.
-    public init(topic: String, partition: Int32, configuration: ArchiveConfiguration, logger: Logger) throws(ArchiveError) {
+    /// - Parameters:
+    ///   - chunkBudget: The memory budget for incomplete chunk sets, shared by every partition of
+    ///     the process.
+    /// - Throws: ``ArchiveError``: `locked` when another writer holds the partition; otherwise
+    ///   when the root cannot be created or the partition's newest manifest cannot be read.
+    public init(
+        topic: String,
+        partition: Int32,
+        configuration: ArchiveConfiguration,
+        chunkBudget: ChunkMemoryBudget,
+        logger: Logger
+    ) throws(ArchiveError) {
         self.topic = topic
         self.partition = partition
         self.configuration = configuration
@@ -50,9 +68,11 @@ public final class PartitionArchiver {
         logger[metadataKey: "partition"] = "\(topic)[\(partition)]"
         self.logger = logger
         windowMicroseconds = max(1, configuration.rotation.eventTimeInterval.components.seconds) * 1_000_000
-        reassembler = ChunkReassembler(maxPendingBytes: configuration.maxPendingChunkBytes, timeout: configuration.chunkTimeout)
+        reassembler = ChunkReassembler(maxEnvelopeBytes: configuration.maxEnvelopeBytes, budget: chunkBudget, timeout: configuration.chunkTimeout)
+        lock = try PartitionLock(layout: layout, topic: topic, partition: partition, holder: "\(configuration.writer), pid \(ProcessInfo.processInfo.processIdentifier) on \(ProcessInfo.processInfo.hostName)")
         try ArchiveFile.makeDirectory(layout.stagingDirectory(topic))
         let head = try PartitionHistory.load(layout: layout, topic: topic, partition: partition, logger: logger).head
+        resumedFrom = head
         chainHead = head?.sha256
         durableThrough = head?.manifest.lastOffset
         coveredThrough = durableThrough
@@ -87,8 +107,10 @@ public final class PartitionArchiver {
             } catch {
                 try cover(input, now: now)
                 try deadLetter(DeadLetter(invalid: input, topic: topic, partition: partition, reason: error.description), kafkaTimestamp: input.timestampMilliseconds)
+                try deadLetterGivenUp()
                 return closed + (try closeIfFull())
             }
+            try deadLetterGivenUp()
             guard case .envelope(let envelope, let positions) = outcome else {
                 try cover(input, now: now)
                 return closed + (try closeIfFull())
@@ -96,6 +118,7 @@ public final class PartitionArchiver {
             let exchangeEnd: Int64
             do throws(EnvelopeError) {
                 exchangeEnd = try envelope.record().timings.end
+                try Self.checkSingleLine(envelope)
             } catch {
                 try cover(input, now: now)
                 try deadLetter(DeadLetter(invalid: input, topic: topic, partition: partition, reason: error.description), kafkaTimestamp: input.timestampMilliseconds)
@@ -122,12 +145,7 @@ public final class PartitionArchiver {
     /// - Throws: ``ArchiveError`` when writing fails.
     public func tick(now: ContinuousClock.Instant = .now) throws(ArchiveError) -> [ClosedSegment] {
         do throws(ArchiveError) {
-            for set in reassembler.expire(now: now) {
-                logger.warning("chunked envelope incomplete; its chunks go to the dead-letter file", metadata: [
-                    "exchange.id": "\(set.id)", "reason": "\(set.reason)", "offsets": "\(set.positions.sorted())",
-                ])
-                try deadLetter(DeadLetter(incomplete: set, topic: topic, partition: partition), kafkaTimestamp: nil)
-            }
+            try deadLetterGivenUp(reassembler.expire(now: now))
             guard let segment = open, segment.hasContent, now - segment.openedAt >= configuration.rotation.maxOpenDuration else { return [] }
             return [try closeOpen(carried: reassembler.pendingPositions)]
         } catch {
@@ -142,6 +160,7 @@ public final class PartitionArchiver {
     /// - Returns: The segment closed, if any.
     /// - Throws: ``ArchiveError`` when writing fails; the segment is then abandoned.
     public func close() throws(ArchiveError) -> [ClosedSegment] {
+        defer { lock.release() }
         guard let segment = open else { return [] }
         guard segment.hasContent else {
             abandonOpen()
@@ -152,6 +171,27 @@ public final class PartitionArchiver {
         } catch {
             abandonOpen()
             throw error
+        }
+    }
+
+    /// An archive line is one line: envelope data with a line break between its JSON tokens
+    /// (valid JSON, but not what the publisher writes) would split it.
+    private static func checkSingleLine(_ envelope: AuditEnvelope) throws(EnvelopeError) {
+        let hasBreak = envelope.data.withUnsafeReadableBytes { bytes in
+            bytes.contains(UInt8(ascii: "\n")) || bytes.contains(UInt8(ascii: "\r"))
+        }
+        if hasBreak {
+            throw EnvelopeError(.invalidField, "envelope data has a line break between JSON tokens; an archive line must be one line")
+        }
+    }
+
+    /// Dead-letters the chunk sets the reassembler gave up.
+    private func deadLetterGivenUp(_ sets: [ChunkReassembler<Int64>.IncompleteSet]? = nil) throws(ArchiveError) {
+        for set in sets ?? reassembler.takeGivenUp() {
+            logger.warning("chunked envelope incomplete; its chunks go to the dead-letter file", metadata: [
+                "exchange.id": "\(set.id)", "reason": "\(set.reason)", "offsets": "\(set.positions.sorted())",
+            ])
+            try deadLetter(DeadLetter(incomplete: set, topic: topic, partition: partition), kafkaTimestamp: nil)
         }
     }
 
@@ -220,7 +260,7 @@ public final class PartitionArchiver {
         let directory = layout.segmentDirectory(topic: topic, eventTime: directoryTime)
         try ArchiveFile.makeDirectory(directory)
         let name = segment.name
-        let manifest = SegmentManifest(
+        let unsigned = SegmentManifest(
             formatVersion: SegmentManifest.currentFormatVersion,
             topic: topic,
             partition: partition,
@@ -239,6 +279,7 @@ public final class PartitionArchiver {
             writer: configuration.writer,
             createdAt: RFC3339.format(microseconds: WallClock.microseconds())
         )
+        let manifest = try configuration.signingKey.map { key throws(ArchiveError) in try unsigned.signed(with: key) } ?? unsigned
         let manifestBytes = manifest.encoded()
         let stagedManifest = "\(layout.stagingDirectory(topic))/\(name.fileName(.manifest)).tmp"
         try ArchiveFile.writeDurably(manifestBytes, to: stagedManifest)
@@ -262,6 +303,7 @@ public final class PartitionArchiver {
         return ClosedSegment(
             manifest: manifest,
             manifestPath: manifestPath,
+            manifestSHA256: ArchiveDigest.sha256(manifestBytes),
             commitOffset: manifest.resumeOffset,
             archiveDelays: segment.exchangeEnds.map { durableAt - $0 }
         )

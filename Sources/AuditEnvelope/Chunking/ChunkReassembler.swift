@@ -6,7 +6,8 @@ import NIOCore
 /// `Position` is whatever the caller uses to locate a record (for example a partition and offset);
 /// it comes back with incomplete sets so they can be reported and handled.
 public struct ChunkReassembler<Position: Sendable & Comparable> {
-    /// A chunk set that was given up: timed out, or evicted to stay under the memory bound.
+    /// A chunk set that was given up: timed out, evicted to stay within the memory budget, or
+    /// inconsistent once complete.
     public struct IncompleteSet: Sendable {
         /// The exchange id.
         public var id: String
@@ -39,68 +40,99 @@ public struct ChunkReassembler<Position: Sendable & Comparable> {
         var positions: [Position] = []
         var first: EnvelopeRecord?
         var started: ContinuousClock.Instant
-        var bytes: Int { chunks.values.reduce(0) { $0 + $1.readableBytes } }
+        /// Bytes of chunk values received.
+        var receivedBytes = 0
+        /// Bytes charged to the budget.
+        var chargedBytes = 0
     }
 
-    /// The most chunk bytes held at once; past it the oldest set is given up.
-    public let maxPendingBytes: Int
+    /// Bookkeeping charged per chunk on top of its value and headers.
+    static var chunkOverheadBytes: Int { 128 }
+
+    /// The largest whole envelope accepted, in bytes.
+    public let maxEnvelopeBytes: Int
     /// How long a set may wait for its missing chunks.
     public let timeout: Duration
+    private let account: ChunkMemoryBudget.Account
     private var pending: [String: PendingSet] = [:]
-    private var pendingBytes = 0
     private var givenUp: [IncompleteSet] = []
 
     /// Creates a reassembler.
     /// - Parameters:
-    ///   - maxPendingBytes: The memory bound for incomplete sets. Default: 256 MiB.
+    ///   - maxEnvelopeBytes: The largest envelope accepted, whole or announced by chunk headers.
+    ///     Default: 64 MiB.
+    ///   - budget: The memory budget of incomplete sets, shared with other reassemblers. Default: a
+    ///     budget of its own with the default bounds.
     ///   - timeout: How long a set may stay incomplete. Default: 5 minutes.
-    public init(maxPendingBytes: Int = 256 * 1024 * 1024, timeout: Duration = .seconds(300)) {
-        self.maxPendingBytes = maxPendingBytes
+    public init(
+        maxEnvelopeBytes: Int = 64 * 1024 * 1024,
+        budget: ChunkMemoryBudget = ChunkMemoryBudget(),
+        timeout: Duration = .seconds(300)
+    ) {
+        self.maxEnvelopeBytes = maxEnvelopeBytes
+        self.account = budget.openAccount()
         self.timeout = timeout
     }
 
     /// Adds one record.
-    /// - Throws: ``EnvelopeError`` (code `invalidChunk`, or a decoding error) for a record that is
-    ///   neither an envelope nor a consistent chunk.
+    /// - Throws: ``EnvelopeError`` for a record that is neither an envelope nor a consistent chunk
+    ///   (`invalidChunk`), an envelope over ``maxEnvelopeBytes`` (`oversize`), or a decoding
+    ///   error. A set that fails as a whole (its chunks do not add up) is given up instead, and
+    ///   comes back from ``takeGivenUp()``.
     public mutating func add(
         _ record: EnvelopeRecord,
         at position: Position,
         now: ContinuousClock.Instant = .now
     ) throws(EnvelopeError) -> Outcome {
-        guard let id = record.header(EnvelopeChunker.idHeader) else {
+        defer { collectEvictions() }
+        guard let header = try ChunkHeader.parse(record, maxEnvelopeBytes: maxEnvelopeBytes) else {
+            guard record.value.readableBytes <= maxEnvelopeBytes else {
+                throw EnvelopeError(.oversize, "envelope of \(record.value.readableBytes) bytes is over the \(maxEnvelopeBytes)-byte limit")
+            }
             return .envelope(try KafkaBinaryCodec.decode(headers: record.headers, value: record.value), positions: [position])
         }
-        guard let index = record.header(EnvelopeChunker.indexHeader).flatMap(Int.init),
-            let count = record.header(EnvelopeChunker.countHeader).flatMap(Int.init),
-            let totalBytes = record.header(EnvelopeChunker.totalBytesHeader).flatMap(Int.init),
-            count > 0, (0..<count).contains(index), totalBytes >= 0
-        else {
-            throw EnvelopeError(.invalidChunk, "chunk of \(id) has missing or invalid chunk headers")
+        let id = header.id
+        var set = pending[id] ?? PendingSet(count: header.count, totalBytes: header.totalBytes, started: now)
+        guard set.count == header.count, set.totalBytes == header.totalBytes else {
+            throw EnvelopeError(.invalidChunk, "chunk \(header.index) of \(id) says \(header.count) chunks/\(header.totalBytes) bytes, earlier chunks said \(set.count)/\(set.totalBytes)")
         }
-        var set = pending[id] ?? PendingSet(count: count, totalBytes: totalBytes, started: now)
-        guard set.count == count, set.totalBytes == totalBytes else {
-            throw EnvelopeError(.invalidChunk, "chunk \(index) of \(id) says \(count) chunks/\(totalBytes) bytes, earlier chunks said \(set.count)/\(set.totalBytes)")
+        guard set.chunks[header.index] == nil else { return .duplicate }
+        guard set.receivedBytes + record.value.readableBytes <= set.totalBytes else {
+            throw EnvelopeError(.invalidChunk, "chunk \(header.index) of \(id) takes the set past its announced \(set.totalBytes) bytes")
         }
-        guard set.chunks[index] == nil else { return .duplicate }
-        set.chunks[index] = record.value
+        let charge = record.value.readableBytes + record.headers.reduce(Self.chunkOverheadBytes) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+        set.chunks[header.index] = record.value
         set.positions.append(position)
-        pendingBytes += record.value.readableBytes
-        if index == 0 { set.first = record }
-        if set.chunks.count == count {
+        set.receivedBytes += record.value.readableBytes
+        set.chargedBytes += charge
+        if header.index == 0 { set.first = record }
+        if set.chunks.count == set.count {
             pending[id] = nil
-            pendingBytes -= set.bytes
-            return .envelope(try Self.assemble(set, id: id), positions: set.positions)
+            account.budget.release(account, id: id)
+            do throws(EnvelopeError) {
+                return .envelope(try Self.assemble(set, id: id), positions: set.positions)
+            } catch {
+                givenUp.append(Self.incomplete(set, id: id, reason: error.reason))
+                return .pending
+            }
         }
         pending[id] = set
-        evictOverBound()
+        account.budget.charge(account, id: id, bytes: charge, started: set.started)
         return .pending
     }
 
-    /// Gives up sets older than the timeout; returns them and any evicted since the last call.
+    /// Gives up sets older than the timeout; returns them and any given up since the last call.
     public mutating func expire(now: ContinuousClock.Instant = .now) -> [IncompleteSet] {
         for (id, set) in pending where now - set.started >= timeout {
             giveUp(id, reason: "missing chunks after \(timeout)")
         }
+        return takeGivenUp()
+    }
+
+    /// The sets given up since the last call (evicted to stay within the budget, or whose chunks
+    /// did not add up), without looking for timeouts.
+    public mutating func takeGivenUp() -> [IncompleteSet] {
+        collectEvictions()
         defer { givenUp = [] }
         return givenUp
     }
@@ -116,34 +148,42 @@ public struct ChunkReassembler<Position: Sendable & Comparable> {
         pending.mapValues(\.positions)
     }
 
-    /// Bytes of chunks held.
-    public var heldBytes: Int { pendingBytes }
+    /// Bytes of chunk values held.
+    public var heldBytes: Int { pending.values.reduce(0) { $0 + $1.receivedBytes } }
 
-    private mutating func evictOverBound() {
-        while pendingBytes > maxPendingBytes, let oldest = pending.min(by: { $0.value.started < $1.value.started }) {
-            giveUp(oldest.key, reason: "evicted: incomplete sets exceeded \(maxPendingBytes) bytes")
+    /// Gives up the sets the shared budget evicted.
+    private mutating func collectEvictions() {
+        let budget = account.budget
+        for id in budget.takeEvicted(account) {
+            giveUp(id, reason: "evicted: incomplete chunk sets exceeded the memory budget (\(budget.maxBytes) bytes, \(budget.maxSets) sets)")
         }
     }
 
     private mutating func giveUp(_ id: String, reason: String) {
         guard let set = pending.removeValue(forKey: id) else { return }
-        pendingBytes -= set.bytes
+        account.budget.release(account, id: id)
+        givenUp.append(Self.incomplete(set, id: id, reason: reason))
+    }
+
+    private static func incomplete(_ set: PendingSet, id: String, reason: String) -> IncompleteSet {
         let received = set.chunks.keys.sorted()
-        givenUp.append(IncompleteSet(
+        return IncompleteSet(
             id: id,
             count: set.count,
             received: received,
             positions: set.positions,
-            chunks: received.map { set.chunks[$0]! },
+            chunks: received.compactMap { set.chunks[$0] },
             reason: reason
-        ))
+        )
     }
 
     private static func assemble(_ set: PendingSet, id: String) throws(EnvelopeError) -> AuditEnvelope {
         var value = ByteBuffer()
-        value.reserveCapacity(set.totalBytes)
+        value.reserveCapacity(set.receivedBytes)
         for index in 0..<set.count {
-            var chunk = set.chunks[index]!
+            guard var chunk = set.chunks[index] else {
+                throw EnvelopeError(.invalidChunk, "chunk \(index) of \(id) is missing")
+            }
             value.writeBuffer(&chunk)
         }
         guard value.readableBytes == set.totalBytes else {

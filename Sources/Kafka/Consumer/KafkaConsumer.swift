@@ -138,6 +138,25 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The low and high watermarks of a partition: its first offset and the offset the next
+    /// record will get.
+    /// - Throws: ``KafkaError`` when the partition leader does not answer within `timeout`.
+    public func watermarks(
+        for partition: KafkaTopicPartition,
+        timeout: Duration
+    ) async throws(KafkaError) -> (low: Int64, high: Int64) {
+        let client = self.client
+        return try await executor.run { () throws(KafkaError) in
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let error = rd_kafka_query_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high, Int32(timeout.wholeMilliseconds))
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError(responseError: error, reason: "reading the watermarks of \(partition): \(String(cString: rd_kafka_err2str(error)))")
+            }
+            return (low, high)
+        }
+    }
+
     /// Asks a broker for cluster metadata, which also proves a broker is reachable.
     /// - Throws: ``KafkaError`` when no broker answers within `timeout`.
     public func metadata(allTopics: Bool = true, timeout: Duration) async throws(KafkaError) -> KafkaClusterMetadata {

@@ -13,7 +13,7 @@ struct EndToEndArchiveTests {
         while ContinuousClock.now < deadline {
             var found: String?
             if FileManager.default.fileExists(atPath: root) {
-                try ArchiveQuery.forEach(in: root, filter: ExchangeFilter(), decodeRecords: true) { exchange in
+                try ArchiveQuery.forEach(in: root, filter: ExchangeFilter(), decodeRecords: true, onProblem: { Issue.record("archive problem: \($0)") }) { exchange in
                     guard exchange.record?.requestID == requestID else { return .proceed }
                     found = exchange.envelope.id
                     return .stop

@@ -4,6 +4,7 @@ import Foundation
 import Kafka
 import NIOCore
 import Synchronization
+import Testing
 
 /// Starts `audit-consumer`, produces envelopes, runs `audit-archive` and reads archives back, for
 /// the archive integration tests.
@@ -85,7 +86,7 @@ enum ArchiveHarness {
     static func archivedIDs(root: String) throws -> [String] {
         guard FileManager.default.fileExists(atPath: root) else { return [] }
         var ids: [String] = []
-        try ArchiveQuery.forEach(in: root, filter: ExchangeFilter()) { exchange in
+        try ArchiveQuery.forEach(in: root, filter: ExchangeFilter(), onProblem: { Issue.record("archive problem: \($0)") }) { exchange in
             ids.append(exchange.envelope.id)
             return .proceed
         }

@@ -15,6 +15,13 @@ public enum SegmentReader {
 
         /// Creates the defaults.
         public init() {}
+
+        /// The limits for a file whose manifest records `uncompressedBytes`: inflating 16 MiB past
+        /// that is refused, enough room for a reader to go on reading a lightly edited file (which
+        /// verification reports by its hash) but none for a bomb.
+        public init(uncompressedBytes: Int) {
+            maxInflatedBytes = uncompressedBytes + 16 * 1024 * 1024
+        }
     }
 
     /// Calls `body` with each line of the file at `path`, without its newline, in order.

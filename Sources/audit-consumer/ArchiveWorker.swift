@@ -3,16 +3,18 @@ import AuditEnvelope
 import Kafka
 import Logging
 import ServiceLifecycle
+import Synchronization
 
-/// The consumer-group member that archives its partitions: reads envelopes, hands them to one
-/// ``PartitionArchiver`` per partition, and commits a partition's offsets only after a segment of
-/// it is durable.
+/// The consumer-group member that archives its partitions: reads envelopes and hands each
+/// partition's records to its ``PartitionLane``, which archives them in parallel with the other
+/// partitions and commits a partition's offsets only after a segment of it is durable.
 ///
 /// On assignment each partition resumes from the archive's own newest manifest, so a crash
 /// between fsync and commit neither duplicates nor loses. A partition whose writer lock another
 /// writer holds is refused (logged, counted, shown on `/readyz`) and its records are left
-/// uncommitted. On revocation and on SIGTERM the open segments are closed and committed. Each
-/// durable segment is announced on the witness topic when one is configured.
+/// uncommitted; once the lock is free the member rejoins the group to take it. On revocation and
+/// on SIGTERM the open segments are closed and committed. Each durable segment is announced on
+/// the witness topic when one is configured.
 final class ArchiveWorker: Service {
     private let consumer: KafkaConsumer
     private let topic: String
@@ -20,13 +22,18 @@ final class ArchiveWorker: Service {
     private let status: WorkerStatus
     private let metrics = ConsumerMetrics()
     private let logger: Logger
-    private let pool = ArchiverPool()
     private let chunkBudget: ChunkMemoryBudget
     private let witness: WitnessPublisher?
+    private let backlog = ArchiveBacklog(limit: 64 * 1024 * 1024)
+    private let failure = Mutex<ArchiveError?>(nil)
+    /// The lanes of the partitions held; changed only by the consuming loop.
+    private let lanes = Mutex<[KafkaTopicPartition: PartitionLane]>([:])
 
     /// How often time-based rotation and chunk timeouts are checked: every second, or a quarter
     /// of `--segment-max-open` when that is shorter, so that a segment closes close to its time.
     private let tickInterval: Duration
+    /// How often refused partitions' locks are probed.
+    private let lockProbeInterval: Duration = .seconds(5)
 
     init(
         consumer: KafkaConsumer,
@@ -52,13 +59,12 @@ final class ArchiveWorker: Service {
         do {
             try await cancelWhenGracefulShutdown { try await self.consume() }
             logger.info("stopping: closing open segments")
-            try await commit(pool.run { archivers in
-                defer { archivers = [:] }
-                return try archivers.values.flatMap { try $0.close() }
-            })
+            await close(takeLanes { _ in true })
+            try throwIfFailed()
             try await consumer.close()
             await witness?.close()
         } catch {
+            await close(takeLanes { _ in true })
             status.failed("\(error)")
             logger.error("archiving failed; offsets after the last durable segment stay uncommitted", metadata: ["error": "\(error)"])
             try? await consumer.close()
@@ -68,58 +74,40 @@ final class ArchiveWorker: Service {
     }
 
     private func consume() async throws {
-        let configuration = self.configuration
-        let chunkBudget = self.chunkBudget
-        let logger = self.logger
-        let metrics = self.metrics
-        let status = self.status
-        var assigned = Set<KafkaTopicPartition>()
+        var refused = Set<KafkaTopicPartition>()
         var lastTick = ContinuousClock.now
+        var lastProbe = ContinuousClock.now
         for try await event in consumer.events(idleAfter: tickInterval) {
+            try throwIfFailed()
             switch event {
             case .partitionsAssigned(let partitions):
-                let opened = try await pool.run { archivers in
-                    try partitions.compactMap { partition -> OpenedPartition? in
-                        do {
-                            let archiver = try PartitionArchiver(
-                                topic: partition.topic, partition: partition.partition, configuration: configuration, chunkBudget: chunkBudget, logger: logger
-                            )
-                            archivers[partition] = archiver
-                            status.accepted(partition.description)
-                            return OpenedPartition(partition: partition, startOffset: archiver.startOffset, head: archiver.resumedFrom)
-                        } catch let error as ArchiveError where error.code == .locked {
-                            metrics.lockRefusals.increment()
-                            status.refused(partition.description)
-                            logger.error("partition refused: another writer holds its lock; its records stay uncommitted here", metadata: [
-                                "partition": "\(partition)", "reason": "\(error.reason)",
-                            ])
-                            return nil
-                        }
+                var starts: [KafkaTopicPartitionOffset] = []
+                for partition in partitions {
+                    guard let opened = try await open(partition) else {
+                        refused.insert(partition)
+                        continue
                     }
-                }
-                let starts = opened.compactMap { opened in
-                    opened.startOffset.map { KafkaTopicPartitionOffset(topic: opened.partition.topic, partition: opened.partition.partition, offset: $0) }
+                    lanes.withLock { $0[partition] = opened.lane }
+                    if let start = opened.startOffset {
+                        starts.append(KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: start))
+                    }
+                    if let head = opened.head { await witness?.publish(head.manifest, sha256: head.sha256, manifestPath: head.path) }
                 }
                 try consumer.startAssignedPartitions(at: starts)
-                for head in opened.compactMap(\.head) {
-                    await witness?.publish(head.manifest, sha256: head.sha256, manifestPath: head.path)
-                }
-                assigned.formUnion(partitions)
                 logger.info("partitions assigned", metadata: [
                     "partitions": "\(partitions.map(\.description).sorted())",
                     "resume": "\(starts.map(\.description).sorted())",
                 ])
             case .partitionsRevoked(let partitions):
-                let closed = try await pool.run { archivers in
-                    try partitions.flatMap { partition in try archivers.removeValue(forKey: partition)?.close() ?? [] }
-                }
-                try await commit(closed)
-                assigned.subtract(partitions)
+                await close(takeLanes { partitions.contains($0) })
+                refused.subtract(partitions)
                 for partition in partitions { status.accepted(partition.description) }
+                try throwIfFailed()
                 logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description).sorted())"])
             case .message(let message):
                 metrics.records.increment()
                 let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
+                guard let lane = lanes.withLock({ $0[partition] }) else { break }
                 let input = ArchiveInput(
                     offset: message.offset,
                     record: EnvelopeRecord(
@@ -129,28 +117,89 @@ final class ArchiveWorker: Service {
                     key: message.key,
                     timestampMilliseconds: message.timestampMilliseconds
                 )
-                try await commit(pool.run { archivers in try archivers[partition]?.append(input) ?? [] })
+                let bytes = message.value.readableBytes + message.headers.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.readableBytes ?? 0) }
+                await backlog.reserve(bytes)
+                lane.submit(input, reservedBytes: bytes)
             case .idle:
                 break
             }
-            status.joined(assigned: assigned.count)
-            metrics.assignedPartitions.record(assigned.count)
+            let held = lanes.withLock { Array($0.values) }
+            status.joined(assigned: held.count)
+            metrics.assignedPartitions.record(held.count)
             if ContinuousClock.now - lastTick >= tickInterval {
                 lastTick = .now
-                try await commit(pool.run { archivers in try archivers.values.flatMap { try $0.tick() } })
+                for lane in held { lane.tick() }
+            }
+            if !refused.isEmpty, ContinuousClock.now - lastProbe >= lockProbeInterval {
+                lastProbe = .now
+                try rejoinIfLockFreed(refused)
             }
         }
     }
 
-    /// Commits each partition's offset after its newest durable segment. A failed commit is only
-    /// logged: the archive, not the group's offset, is where a partition resumes.
-    private func commit(_ segments: [ClosedSegment]) async throws {
-        guard !segments.isEmpty else { return }
-        var offsets: [KafkaTopicPartition: Int64] = [:]
+    /// Opens a partition's archive and lane; `nil` when another writer holds its lock.
+    private func open(_ partition: KafkaTopicPartition) async throws -> PartitionLane.Opened? {
+        let opened: PartitionLane.Opened
+        do {
+            opened = try await PartitionLane.open(
+                partition,
+                configuration: configuration,
+                chunkBudget: chunkBudget,
+                backlog: backlog,
+                logger: logger,
+                commit: { [weak self] segments in await self?.commit(segments) },
+                onFailure: { [weak self] error in self?.failure.withLock { $0 = $0 ?? error } }
+            )
+        } catch let error as ArchiveError where error.code == .locked {
+            metrics.lockRefusals.increment()
+            status.refused(partition.description)
+            logger.error("partition refused: another writer holds its lock; its records stay uncommitted here until the lock is free", metadata: [
+                "partition": "\(partition)", "reason": "\(error.reason)",
+            ])
+            return nil
+        }
+        status.accepted(partition.description)
+        return opened
+    }
+
+    /// Removes and returns the lanes of the partitions `matching` selects.
+    private func takeLanes(_ matching: (KafkaTopicPartition) -> Bool) -> [PartitionLane] {
+        lanes.withLock { lanes in
+            let taken = lanes.filter { matching($0.key) }
+            for partition in taken.keys { lanes[partition] = nil }
+            return Array(taken.values)
+        }
+    }
+
+    /// Rejoins the group (a fresh assignment) when a refused partition's lock is free.
+    private func rejoinIfLockFreed(_ refused: Set<KafkaTopicPartition>) throws {
+        let freed = refused.filter { !PartitionArchiver.isLockedByAnotherWriter(topic: $0.topic, partition: $0.partition, configuration: configuration) }
+        guard !freed.isEmpty else { return }
+        logger.notice("the other writer released its lock; rejoining the group to take the partition", metadata: [
+            "partitions": "\(freed.map(\.description).sorted())",
+        ])
+        try consumer.unsubscribe()
+        try consumer.subscribe(topics: [topic])
+    }
+
+    private func close(_ lanes: [PartitionLane]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for lane in lanes { group.addTask { await lane.close() } }
+        }
+    }
+
+    private func throwIfFailed() throws {
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    /// Publishes checkpoints and commits the partition's offset after its newest durable segment.
+    /// A failed commit is only logged: the archive, not the group's offset, is where a partition
+    /// resumes.
+    private func commit(_ segments: [ClosedSegment]) async {
+        guard let last = segments.last else { return }
         for segment in segments {
             await witness?.publish(segment.manifest, sha256: segment.manifestSHA256, manifestPath: segment.manifestPath)
             metrics.record(segment)
-            offsets[KafkaTopicPartition(topic: segment.manifest.topic, partition: segment.manifest.partition)] = segment.commitOffset
             logger.info("segment archived", metadata: [
                 "manifest": "\(segment.manifestPath)",
                 "envelopes": "\(segment.manifest.count)",
@@ -158,22 +207,14 @@ final class ArchiveWorker: Service {
                 "bytes": "\(segment.manifest.segment.bytes)",
             ])
         }
-        let commits = offsets.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
+        let offset = KafkaTopicPartitionOffset(topic: last.manifest.topic, partition: last.manifest.partition, offset: last.commitOffset)
         do {
-            try await consumer.commit(commits)
+            try await consumer.commit([offset])
         } catch {
             metrics.commitFailures.increment()
             logger.warning("offset commit failed; the archive still resumes at its own offsets", metadata: [
-                "offsets": "\(commits.map(\.description))", "error": "\(error)",
+                "offset": "\(offset)", "error": "\(error)",
             ])
         }
     }
-}
-
-/// A partition this member opened: where to start reading, and its newest manifest (whose
-/// checkpoint is published again).
-private struct OpenedPartition: Sendable {
-    var partition: KafkaTopicPartition
-    var startOffset: Int64?
-    var head: ManifestFile?
 }

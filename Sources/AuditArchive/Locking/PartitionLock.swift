@@ -43,6 +43,15 @@ final class PartitionLock {
 
     deinit { release() }
 
+    /// Whether another writer holds the lock now (a probe that takes and drops it when free).
+    static func isHeld(layout: ArchiveLayout, topic: String, partition: Int32) -> Bool {
+        let path = "\(layout.lockDirectory(topic))/\(topic)+\(partition).lock"
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return flock(descriptor, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK
+    }
+
     /// Releases the lock (also done on deinit).
     func release() {
         guard descriptor >= 0 else { return }

@@ -83,6 +83,12 @@ public final class PartitionArchiver {
         )
     }
 
+    /// Whether another writer holds the writer lock of `topic`'s `partition` under the
+    /// configuration's root now.
+    public static func isLockedByAnotherWriter(topic: String, partition: Int32, configuration: ArchiveConfiguration) -> Bool {
+        PartitionLock.isHeld(layout: ArchiveLayout(root: configuration.root), topic: topic, partition: partition)
+    }
+
     /// Adds one record.
     /// - Returns: Segments this record closed (by a rotation limit), in order.
     /// - Throws: ``ArchiveError`` when writing fails; the open segment is then abandoned and its

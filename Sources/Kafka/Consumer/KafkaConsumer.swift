@@ -70,6 +70,17 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Leaves the subscription; the assignment is revoked (a
+    /// ``KafkaConsumerEvent/partitionsRevoked(_:)`` event follows). Subscribing again rejoins the
+    /// group and gets a fresh assignment.
+    /// - Throws: ``KafkaError`` when librdkafka refuses.
+    public func unsubscribe() throws(KafkaError) {
+        let error = rd_kafka_unsubscribe(client.handle)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(responseError: error, reason: "unsubscribing: \(String(cString: rd_kafka_err2str(error)))")
+        }
+    }
+
     /// Marks `message` processed: its offset + 1 is committed by the next ``commitStoredOffsets()``.
     /// - Throws: ``KafkaError`` when the partition is no longer assigned to this member.
     public func storeOffset(_ message: KafkaConsumerMessage) throws(KafkaError) {

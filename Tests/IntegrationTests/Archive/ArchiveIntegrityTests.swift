@@ -112,7 +112,7 @@ struct ArchiveIntegrityTests {
         #expect(String(decoding: cat.standardOutput, as: UTF8.self).split(separator: "\n").count == expected.count)
     }
 
-    @Test("a second consumer group on the same archive directory is refused for the partitions the first holds; the archive verifies")
+    @Test("a second consumer group on the same archive directory is refused for the partitions the first holds, takes them once the first is gone, and the archive verifies")
     func secondWriterRefused() async throws {
         let topic = IntegrationBroker.uniqueTopic("archive-lock")
         let root = ArchiveHarness.temporaryRoot()
@@ -136,11 +136,18 @@ struct ArchiveIntegrityTests {
         #expect(String(buffer: readiness.body).contains("refused"))
 
         expected += try await ArchiveHarness.produce(100..<200, to: topic, producer: producer)
-        await producer.close()
         _ = try await ArchiveHarness.waitForArchive(root: root, count: expected.count, timeout: .seconds(60))
         try await Task.sleep(for: .seconds(2))
-        #expect(await second.terminate() == 0)
         #expect(await first.terminate() == 0)
+
+        // The first writer gone, the second takes its partitions over and archives what follows.
+        expected += try await ArchiveHarness.produce(200..<300, to: topic, producer: producer)
+        await producer.close()
+        let all = try await ArchiveHarness.waitForArchive(root: root, count: expected.count, timeout: .seconds(90))
+        #expect(all.count == expected.count, "the second writer did not take the freed partitions over:\n\(second.log.suffix(2000))")
+        #expect(second.log.contains("rejoining the group"))
+        try await Task.sleep(for: .seconds(2))
+        #expect(await second.terminate() == 0)
         let (duplicates, missing) = ConsumerArchiveTests.compare(archived: try ArchiveHarness.archivedIDs(root: root), expected: expected)
         #expect(duplicates.isEmpty && missing.isEmpty, "duplicated \(duplicates.count), missing \(missing.count)")
         let verify = try await ArchiveHarness.cli(["verify", root])

@@ -130,7 +130,13 @@ def archive_throughput(stack, exchanges, work_dir):
     # The clock runs from the first record to the last envelope archived. Short segments so that
     # the end is seen promptly.
     root = os.path.join(work_dir, "archive-throughput")
-    consumer = start_consumer(stack, root, "bench-throughput", ["--segment-max-open", "0.5"])
+    # As in production: manifests signed, each segment announced on the witness topic.
+    key_prefix = os.path.join(work_dir, "archive-key")
+    if not os.path.exists(key_prefix + ".key"):
+        subprocess.run([f"{stack.bin_dir}/audit-archive", "keygen", "--out", key_prefix], check=True, stdout=subprocess.DEVNULL)
+    consumer = start_consumer(stack, root, "bench-throughput", [
+        "--segment-max-open", "0.5", "--signing-key", key_prefix + ".key", "--checkpoint-topic", "bench.checkpoints",
+    ])
     while consumer_metric("auditshipper_consumer_records_total") == 0:
         time.sleep(0.05)
     started = time.time()
@@ -163,7 +169,7 @@ def archive_throughput(stack, exchanges, work_dir):
     print(f"\n### Archive write throughput vs gzip -1 of the same {envelope_bytes / 1e6:.0f} MB of envelopes\n")
     print("| writer | seconds | MB/s of envelopes in | MB/s of gzip out | ratio out/in | CPU s |")
     print("| --- | --- | --- | --- | --- | --- |")
-    print(f"| audit-consumer (Kafka fetch, reassembly, validation, gzip -1, SHA-256, fsync) | {elapsed:.2f} | "
+    print(f"| audit-consumer (Kafka fetch, reassembly, validation, gzip -1, SHA-256, fsync, signature, checkpoint) | {elapsed:.2f} | "
           f"{envelope_bytes / 1e6 / elapsed:.1f} | {gzip_bytes / 1e6 / elapsed:.1f} | {gzip_bytes / envelope_bytes:.3f} | {cpu:.2f} |")
     print(f"| gzip -1 (file to /dev/null) | {gzip_seconds:.2f} | {envelope_bytes / 1e6 / gzip_seconds:.1f} | "
           f"{gzip_out / 1e6 / gzip_seconds:.1f} | {gzip_out / envelope_bytes:.3f} | |")
@@ -171,4 +177,4 @@ def archive_throughput(stack, exchanges, work_dir):
           f"{envelope_bytes / 1e6 / kcat_seconds:.1f} | | | |")
     print(f"\nCPU per MB of envelopes: audit-consumer {1000 * cpu / (envelope_bytes / 1e6):.2f} ms, "
           f"gzip -1 {1000 * gzip_seconds / (envelope_bytes / 1e6):.2f} ms (its wall time; it is single-threaded and CPU-bound)")
-    print(f"\naudit-consumer at {(envelope_bytes / elapsed) / (envelope_bytes / gzip_seconds):.2f}x of gzip -1's MB/s (target 0.70)")
+    print(f"\naudit-consumer at {(envelope_bytes / elapsed) / (envelope_bytes / gzip_seconds):.2f}x of gzip -1's MB/s (target 0.90)")

@@ -120,21 +120,53 @@ struct PartitionArchiverTests {
         #expect(try ArchiveVerifier.verify(root: fixture.root).passed)
     }
 
-    @Test("a segment file left without a manifest past the newest one is removed on resume")
-    func orphanCleanup() throws {
+    @Test("a segment file an interrupted writer left past the newest manifest is removed on resume", arguments: ["head file names it pending", "archive without head files"])
+    func orphanCleanup(_ how: String) throws {
         let fixture = ArchiveFixture()
         defer { fixture.remove() }
         do {
             let archiver = try fixture.archiver(fixture.configuration(maxRecords: 1))
             _ = try archiver.append(ArchiveInput(offset: 0, record: ArchiveFixture.records(ArchiveFixture.envelope(index: 0))[0]))
         }
-        let directory = (try fixture.files(.segment)[0] as NSString).deletingLastPathComponent
-        let orphan = "\(directory)/\(SegmentFileName(topic: fixture.topic, partition: 0, startOffset: 1).fileName(.segment))"
+        let manifest = try fixture.files(.manifest)[0]
+        let directory = (manifest as NSString).deletingLastPathComponent
+        let orphanName = SegmentFileName(topic: fixture.topic, partition: 0, startOffset: 1)
+        let orphan = "\(directory)/\(orphanName.fileName(.segment))"
         FileManager.default.createFile(atPath: orphan, contents: Data([0x1f, 0x8b]))
+        let topicDirectory = ArchiveLayout(root: fixture.root).topicDirectory(fixture.topic)
+        let headPath = "\(ArchiveLayout(root: fixture.root).headDirectory(fixture.topic))/\(fixture.topic)+0.json"
+        #expect(FileManager.default.fileExists(atPath: headPath))
+        if how == "archive without head files" {
+            try FileManager.default.removeItem(atPath: headPath)
+        } else {
+            let relative = { (path: String) in String(path.dropFirst(topicDirectory.count + 1)) }
+            let content = "{\"manifest\":\"\(relative(manifest))\",\"pending\":\"\(relative("\(directory)/\(orphanName.base)"))\"}"
+            try content.write(toFile: headPath, atomically: true, encoding: .utf8)
+        }
         #expect(!(try ArchiveVerifier.verify(root: fixture.root).passed))
         let resumed = try fixture.archiver(fixture.configuration(maxRecords: 1))
         #expect(resumed.startOffset == 1)
         #expect(!FileManager.default.fileExists(atPath: orphan))
         #expect(try ArchiveVerifier.verify(root: fixture.root).passed)
+    }
+
+    @Test("taking a partition reads its head file, not the tree: a head file naming a missing manifest falls back to listing")
+    func headFile() throws {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        do {
+            let archiver = try fixture.archiver(fixture.configuration(maxRecords: 1))
+            for offset in 0..<3 {
+                _ = try archiver.append(ArchiveInput(offset: Int64(offset), record: ArchiveFixture.records(ArchiveFixture.envelope(index: offset))[0]))
+            }
+        }
+        let headPath = "\(ArchiveLayout(root: fixture.root).headDirectory(fixture.topic))/\(fixture.topic)+0.json"
+        let head = try String(contentsOfFile: headPath, encoding: .utf8)
+        #expect(head.contains("00000000000000000002.manifest.json"))
+        #expect(try fixture.archiver(fixture.configuration(maxRecords: 1)).startOffset == 3)
+        try "{\"manifest\":\"dt=2000-01-01/hour=00/gone.manifest.json\"}".write(toFile: headPath, atomically: true, encoding: .utf8)
+        #expect(try fixture.archiver(fixture.configuration(maxRecords: 1)).startOffset == 3)
+        try "{\"manifest\":\"../../../etc/passwd\"}".write(toFile: headPath, atomically: true, encoding: .utf8)
+        #expect(try fixture.archiver(fixture.configuration(maxRecords: 1)).startOffset == 3)
     }
 }

@@ -46,6 +46,13 @@ enum ArchiveFile {
         try sync(descriptor, path: path)
     }
 
+    /// Writes `buffer` to a new file at `path` and closes it, without fsync.
+    static func write(_ buffer: ByteBuffer, to path: String) throws(ArchiveError) {
+        let descriptor = try create(path)
+        defer { close(descriptor) }
+        try buffer.withUnsafeReadableBytes { bytes throws(ArchiveError) in try write(descriptor, bytes, path: path) }
+    }
+
     /// Makes a directory entry (a create or rename in it) durable.
     static func syncDirectory(_ path: String) throws(ArchiveError) {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

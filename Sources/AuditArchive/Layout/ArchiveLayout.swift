@@ -3,8 +3,8 @@ import AuditEnvelope
 /// Where archive files live under a root:
 /// `<root>/<topic>/dt=YYYY-MM-DD/hour=HH/<topic>+<partition>+<startOffset>.jsonl.gz`, with the
 /// manifest and any dead-letter file beside the segment, files being written in
-/// `<root>/<topic>/.staging/` (same file system, so the final rename is atomic), and writer locks
-/// in `<root>/<topic>/.locks/`.
+/// `<root>/<topic>/.staging/` (same file system, so the final rename is atomic), writer locks
+/// in `<root>/<topic>/.locks/` and head files in `<root>/<topic>/.heads/`.
 public struct ArchiveLayout: Sendable {
     /// The archive root.
     public let root: String
@@ -26,6 +26,9 @@ public struct ArchiveLayout: Sendable {
 
     /// Where files of `topic` are written before they are renamed into place.
     public func stagingDirectory(_ topic: String) -> String { "\(topicDirectory(topic))/.staging" }
+
+    /// Where the per-partition head files of `topic` are (``PartitionHeadFile``).
+    public func headDirectory(_ topic: String) -> String { "\(topicDirectory(topic))/.heads" }
 
     /// Where the per-partition writer locks of `topic` are.
     public func lockDirectory(_ topic: String) -> String { "\(topicDirectory(topic))/.locks" }

@@ -38,6 +38,9 @@ public final class PartitionArchiver {
     private let logger: Logger
     private var reassembler: ChunkReassembler<Int64>
     private var chainHead: String?
+    private let headFile: PartitionHeadFile
+    /// The newest manifest's path, relative to the topic directory.
+    private var headManifest: String?
     private var durableThrough: Int64?
     private var coveredThrough: Int64?
     private let carriedOver: [String: Set<Int64>]
@@ -73,6 +76,9 @@ public final class PartitionArchiver {
         try ArchiveFile.makeDirectory(layout.stagingDirectory(topic))
         let head = try PartitionHistory.load(layout: layout, topic: topic, partition: partition, logger: logger).head
         resumedFrom = head
+        let headFile = PartitionHeadFile(layout: layout, topic: topic, partition: partition)
+        self.headFile = headFile
+        headManifest = head.map { headFile.relative($0.path) }
         chainHead = head?.sha256
         durableThrough = head?.manifest.lastOffset
         coveredThrough = durableThrough
@@ -289,6 +295,8 @@ public final class PartitionArchiver {
         let manifestBytes = manifest.encoded()
         let stagedManifest = "\(layout.stagingDirectory(topic))/\(name.fileName(.manifest)).tmp"
         try ArchiveFile.writeDurably(manifestBytes, to: stagedManifest)
+        // A crash from here on leaves files that the next writer finds through the head file.
+        try headFile.write(.init(manifest: headManifest, pending: headFile.relative("\(directory)/\(name.base)")), durable: true)
         try ArchiveFile.rename(segment.lines.path, to: "\(directory)/\(name.fileName(.segment))")
         if let writer = segment.deadLetters {
             try ArchiveFile.rename(writer.path, to: "\(directory)/\(name.fileName(.deadLetters))")
@@ -296,6 +304,8 @@ public final class PartitionArchiver {
         let manifestPath = "\(directory)/\(name.fileName(.manifest))"
         try ArchiveFile.rename(stagedManifest, to: manifestPath)
         try ArchiveFile.syncDirectory(directory)
+        headManifest = headFile.relative(manifestPath)
+        try headFile.write(.init(manifest: headManifest, pending: nil), durable: false)
 
         open = nil
         chainHead = ArchiveDigest.sha256(manifestBytes)

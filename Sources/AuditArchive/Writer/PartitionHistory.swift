@@ -7,10 +7,53 @@ struct PartitionHistory {
     /// The newest manifest, if any.
     var head: ManifestFile?
 
-    /// Reads the partition's history and cleans up after an interrupted writer.
+    /// Reads the partition's history from its head file, or by listing the topic's tree when the
+    /// head file cannot be trusted, and cleans up after an interrupted writer.
     /// - Throws: ``ArchiveError`` when the archive cannot be listed or the newest manifest is
     ///   unreadable (writing on would break the chain; an operator must look).
     static func load(layout: ArchiveLayout, topic: String, partition: Int32, logger: Logger) throws(ArchiveError) -> PartitionHistory {
+        let headFile = PartitionHeadFile(layout: layout, topic: topic, partition: partition)
+        let history: PartitionHistory
+        if let content = headFile.read(), let fromHead = try fromHeadFile(content, headFile, logger: logger) {
+            history = fromHead
+        } else {
+            history = try scan(layout: layout, topic: topic, partition: partition, logger: logger)
+        }
+        try headFile.write(.init(manifest: history.head.map { headFile.relative($0.path) }, pending: nil), durable: false)
+        let staging = layout.stagingDirectory(topic)
+        for file in try ArchiveFile.list(staging) where file.hasPrefix("\(topic)+\(partition)+") {
+            try ArchiveFile.remove("\(staging)/\(file)")
+        }
+        return history
+    }
+
+    /// The history the head file gives; `nil` when it names a manifest that is not there.
+    private static func fromHeadFile(
+        _ content: PartitionHeadFile.Content,
+        _ headFile: PartitionHeadFile,
+        logger: Logger
+    ) throws(ArchiveError) -> PartitionHistory? {
+        if let pending = content.pending {
+            let manifest = headFile.absolute(pending + SegmentFileName.Kind.manifest.rawValue)
+            if ArchiveFile.kind(manifest) == .regular { return PartitionHistory(head: try ManifestFile(path: manifest)) }
+            for kind in [SegmentFileName.Kind.segment, .deadLetters] where ArchiveFile.kind(headFile.absolute(pending + kind.rawValue)) == .regular {
+                logger.notice("removing a segment file left by an interrupted writer; its offsets will be archived again", metadata: [
+                    "file": "\(headFile.absolute(pending + kind.rawValue))",
+                ])
+                try ArchiveFile.remove(headFile.absolute(pending + kind.rawValue))
+            }
+        }
+        guard let manifest = content.manifest else { return PartitionHistory(head: nil) }
+        guard ArchiveFile.kind(headFile.absolute(manifest)) == .regular else {
+            logger.warning("the partition's head file names a manifest that is not there; listing the archive", metadata: ["manifest": "\(manifest)"])
+            return nil
+        }
+        return PartitionHistory(head: try ManifestFile(path: headFile.absolute(manifest)))
+    }
+
+    /// The history found by listing the topic's tree (an archive written before head files, or
+    /// a head file that cannot be trusted).
+    private static func scan(layout: ArchiveLayout, topic: String, partition: Int32, logger: Logger) throws(ArchiveError) -> PartitionHistory {
         let entries = try ArchiveCatalog.scan(root: layout.root, topic: topic).entries(topic: topic, partition: partition)
         let head = try entries.last { $0.kinds.contains(.manifest) }.map { entry throws(ArchiveError) in
             try ManifestFile(path: entry.path(.manifest))
@@ -22,10 +65,6 @@ struct PartitionHistory {
                 ])
                 try ArchiveFile.remove(entry.path(kind))
             }
-        }
-        let staging = layout.stagingDirectory(topic)
-        for file in try ArchiveFile.list(staging) where file.hasPrefix("\(topic)+\(partition)+") {
-            try ArchiveFile.remove("\(staging)/\(file)")
         }
         return PartitionHistory(head: head)
     }

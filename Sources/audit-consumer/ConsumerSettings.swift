@@ -79,9 +79,15 @@ struct ConsumerSettings {
         checkpointProducer = KafkaProducerConfiguration()
         checkpointProducer.clientID = "audit-consumer-witness"
         checkpointProducer.bootstrapServers = kafka.bootstrapServers
-        checkpointProducer.additionalProperties = try reader.kafkaProperties(options.kafkaProperty)
+        // The connection settings only: the other properties are the consumer's.
+        checkpointProducer.additionalProperties = try reader.kafkaProperties(options.kafkaProperty).filter { name, _ in
+            Self.connectionPropertyPrefixes.contains { name.hasPrefix($0) }
+        }
         logLevel = try reader.logLevel(options.logLevel)
     }
+
+    /// The `--kafka-property` names the witness producer shares with the consumer.
+    static let connectionPropertyPrefixes = ["security.", "sasl.", "ssl.", "socket.", "broker.", "client.", "metadata.", "reconnect.", "connections."]
 
     /// Reads the signing key file.
     private static func signingKey(at path: String, key: String) throws(ConfigurationError) -> ManifestSigningKey {

@@ -38,8 +38,12 @@ final class GzipInflater {
         guard let base = input.baseAddress, !input.isEmpty else { return }
         stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
         stream.pointee.avail_in = uInt(input.count)
-        while stream.pointee.avail_in > 0 {
+        // Until the input is used up and a step ends with room to spare: a step that fills its
+        // output may leave inflated bytes inside zlib even when no input is left.
+        var outputFilled = false
+        while stream.pointee.avail_in > 0 || outputFilled {
             if isAtMemberEnd {
+                guard stream.pointee.avail_in > 0 else { return }
                 isAtMemberEnd = false
                 inflateReset(stream)
             }
@@ -50,13 +54,18 @@ final class GzipInflater {
                 stream.pointee.next_out = targetBase.assumingMemoryBound(to: Bytef.self)
                 stream.pointee.avail_out = uInt(step)
                 result = inflate(stream, Z_NO_FLUSH)
+                outputFilled = stream.pointee.avail_out == 0
                 return step - Int(stream.pointee.avail_out)
             }
             switch result {
             case Z_STREAM_END:
                 isAtMemberEnd = true
-            case Z_OK, Z_BUF_ERROR:
+                outputFilled = false
+            case Z_OK:
                 break
+            case Z_BUF_ERROR:
+                // No progress was possible: more input is needed.
+                outputFilled = false
             default:
                 let message = stream.pointee.msg.map { String(cString: $0) } ?? "error \(result)"
                 throw ArchiveError(.corruptCompression, "not valid gzip data (\(message))")

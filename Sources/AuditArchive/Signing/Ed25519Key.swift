@@ -37,12 +37,15 @@ enum Ed25519 {
         return bytes
     }
 
-    /// Parses a PEM text with libcrypto; `nil` when it holds no key of the kind asked for.
+    /// Parses a PEM text with libcrypto.
+    /// - Throws: ``ArchiveError`` (`invalidKey`) when it holds no Ed25519 key of the kind asked for.
     static func readPEM(_ text: String, isPrivate: Bool) throws(ArchiveError) -> [UInt8] {
-        let bio = text.utf8CString.withUnsafeBufferPointer { BIO_new_mem_buf($0.baseAddress, Int32($0.count - 1)) }
-        guard let bio else { throw failure("libcrypto could not allocate a buffer") }
-        defer { BIO_free(bio) }
-        let parsed = isPrivate ? PEM_read_bio_PrivateKey(bio, nil, nil, nil) : PEM_read_bio_PUBKEY(bio, nil, nil, nil)
+        // The memory BIO reads the text in place: everything happens while it is alive.
+        let parsed: OpaquePointer? = text.utf8CString.withUnsafeBufferPointer { characters in
+            guard let bio = BIO_new_mem_buf(characters.baseAddress, Int32(characters.count - 1)) else { return nil }
+            defer { BIO_free(bio) }
+            return isPrivate ? PEM_read_bio_PrivateKey(bio, nil, nil, nil) : PEM_read_bio_PUBKEY(bio, nil, nil, nil)
+        }
         ERR_clear_error()
         guard let key = parsed else {
             throw ArchiveError(.invalidKey, "not a PEM \(isPrivate ? "private key (PKCS #8)" : "public key (SubjectPublicKeyInfo)")")

@@ -63,10 +63,14 @@ public struct DeadLetter: Codable, Sendable, Equatable {
     }
 
     /// The JSON line (without newline).
-    public func encoded() -> ByteBuffer {
+    /// - Throws: ``ArchiveError`` (`invalidLine`) if Foundation refuses to encode it.
+    public func encoded() throws(ArchiveError) -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding these plain value types cannot fail.
-        return ByteBuffer(bytes: try! encoder.encode(self))
+        do {
+            return ByteBuffer(bytes: try encoder.encode(self))
+        } catch {
+            throw ArchiveError(.invalidLine, "the dead letter of offsets \(offsets) could not be encoded (\(error))")
+        }
     }
 }

@@ -49,8 +49,46 @@ struct OpenSegment {
         if deadLetters == nil {
             deadLetters = try SegmentFileWriter(path: "\(stagingDirectory)/\(name.fileName(.deadLetters)).tmp", level: compressionLevel)
         }
-        try deadLetters!.append(line: deadLetter.encoded())
+        try deadLetters?.append(line: deadLetter.encoded())
         if firstKafkaTimestamp == nil { firstKafkaTimestamp = kafkaTimestamp }
+    }
+
+    /// The finished files' sizes and digests.
+    struct Finished {
+        var lines: (bytes: Int, sha256: String)
+        var deadLetters: (bytes: Int, sha256: String)?
+    }
+
+    /// Ends, fsyncs and closes its files.
+    func finish() throws(ArchiveError) -> Finished {
+        Finished(lines: try lines.finish(), deadLetters: try deadLetters?.finish())
+    }
+
+    /// The manifest of the finished segment (unsigned).
+    /// - Parameters:
+    ///   - carried: Chunk sets still incomplete: exchange id and the offsets of their chunks.
+    func manifest(_ finished: Finished, carried: [String: [Int64]], previousManifestSHA256: String?, writer: String) -> SegmentManifest {
+        SegmentManifest(
+            formatVersion: SegmentManifest.currentFormatVersion,
+            topic: name.topic,
+            partition: name.partition,
+            firstOffset: name.startOffset,
+            lastOffset: lastOffset,
+            resumeOffset: min(carried.values.joined().min() ?? .max, lastOffset + 1),
+            count: lines.lineCount,
+            firstEventTime: minEventTime.map { RFC3339.format(microseconds: $0) },
+            lastEventTime: maxEventTime.map { RFC3339.format(microseconds: $0) },
+            segment: .init(file: name.fileName(.segment), bytes: finished.lines.bytes, sha256: finished.lines.sha256, lines: lines.lineCount),
+            uncompressedBytes: lines.uncompressedBytes,
+            deadLetters: finished.deadLetters.map {
+                .init(file: name.fileName(.deadLetters), bytes: $0.bytes, sha256: $0.sha256, lines: deadLetters?.lineCount ?? 0)
+            },
+            carriedOver: carried.map { .init(id: $0.key, offsets: $0.value.sorted()) }.sorted { ($0.offsets.first ?? 0) < ($1.offsets.first ?? 0) },
+            gaps: gaps,
+            previousManifestSHA256: previousManifestSHA256,
+            writer: writer,
+            createdAt: RFC3339.format(microseconds: WallClock.microseconds())
+        )
     }
 
     /// Deletes its staged files.

@@ -130,7 +130,7 @@ public final class PartitionArchiver {
             let exchangeEnd: Int64
             do throws(EnvelopeError) {
                 exchangeEnd = try envelope.record().timings.end
-                try Self.checkSingleLine(envelope)
+                try envelope.checkSingleLine()
             } catch {
                 try cover(input, now: now)
                 try deadLetter(DeadLetter(invalid: input, topic: topic, partition: partition, reason: error.description), kafkaTimestamp: input.timestampMilliseconds)
@@ -143,7 +143,7 @@ public final class PartitionArchiver {
                 closed.append(try closeOpen(carried: carried))
             }
             try cover(input, now: now)
-            try open!.append(envelope, exchangeEnd: exchangeEnd, windowInterval: windowMicroseconds)
+            try open?.append(envelope, exchangeEnd: exchangeEnd, windowInterval: windowMicroseconds)
             return closed + (try closeIfFull())
         } catch {
             abandonOpen()
@@ -186,17 +186,6 @@ public final class PartitionArchiver {
         }
     }
 
-    /// An archive line is one line: envelope data with a line break between its JSON tokens
-    /// (valid JSON, but not what the publisher writes) would split it.
-    private static func checkSingleLine(_ envelope: AuditEnvelope) throws(EnvelopeError) {
-        let hasBreak = envelope.data.withUnsafeReadableBytes { bytes in
-            bytes.contains(UInt8(ascii: "\n")) || bytes.contains(UInt8(ascii: "\r"))
-        }
-        if hasBreak {
-            throw EnvelopeError(.invalidField, "envelope data has a line break between JSON tokens; an archive line must be one line")
-        }
-    }
-
     /// Dead-letters the chunk sets the reassembler gave up.
     private func deadLetterGivenUp(_ sets: [ChunkReassembler<Int64>.IncompleteSet]? = nil) throws(ArchiveError) {
         for set in sets ?? reassembler.takeGivenUp() {
@@ -231,9 +220,9 @@ public final class PartitionArchiver {
             logger.warning("offsets missing from Kafka (retention or compaction); recorded in the manifest", metadata: [
                 "from": "\(expected)", "to": "\(input.offset - 1)",
             ])
-            open!.gaps.append(SegmentManifest.OffsetGap(from: expected, to: input.offset - 1))
+            open?.gaps.append(SegmentManifest.OffsetGap(from: expected, to: input.offset - 1))
         }
-        open!.lastOffset = input.offset
+        open?.lastOffset = input.offset
         coveredThrough = input.offset
     }
 
@@ -245,7 +234,7 @@ public final class PartitionArchiver {
             waitingDeadLetters.append(letter)
             return
         }
-        try open!.append(letter, kafkaTimestamp: kafkaTimestamp)
+        try open?.append(letter, kafkaTimestamp: kafkaTimestamp)
     }
 
     private func closeIfFull() throws(ArchiveError) -> [ClosedSegment] {
@@ -265,32 +254,13 @@ public final class PartitionArchiver {
     /// segment, dead letters and manifest (last: its presence marks the segment complete) into
     /// place, fsync the directory.
     private func closeOpen(carried: [String: [Int64]]) throws(ArchiveError) -> ClosedSegment {
-        let segment = open!
-        let lines = try segment.lines.finish()
-        let deadLetters = try segment.deadLetters?.finish()
+        guard let segment = open else { throw ArchiveError(.io, "no open segment of \(topic)[\(partition)] to close") }
+        let finished = try segment.finish()
         let directoryTime = segment.firstEventTime ?? segment.firstKafkaTimestamp.map { $0 * 1000 } ?? WallClock.microseconds()
         let directory = layout.segmentDirectory(topic: topic, eventTime: directoryTime)
         try ArchiveFile.makeDirectory(directory)
         let name = segment.name
-        let unsigned = SegmentManifest(
-            formatVersion: SegmentManifest.currentFormatVersion,
-            topic: topic,
-            partition: partition,
-            firstOffset: name.startOffset,
-            lastOffset: segment.lastOffset,
-            resumeOffset: min(carried.values.joined().min() ?? .max, segment.lastOffset + 1),
-            count: segment.lines.lineCount,
-            firstEventTime: segment.minEventTime.map { RFC3339.format(microseconds: $0) },
-            lastEventTime: segment.maxEventTime.map { RFC3339.format(microseconds: $0) },
-            segment: .init(file: name.fileName(.segment), bytes: lines.bytes, sha256: lines.sha256, lines: segment.lines.lineCount),
-            uncompressedBytes: segment.lines.uncompressedBytes,
-            deadLetters: deadLetters.map { .init(file: name.fileName(.deadLetters), bytes: $0.bytes, sha256: $0.sha256, lines: segment.deadLetters!.lineCount) },
-            carriedOver: carried.map { .init(id: $0.key, offsets: $0.value.sorted()) }.sorted { $0.offsets[0] < $1.offsets[0] },
-            gaps: segment.gaps,
-            previousManifestSHA256: chainHead,
-            writer: configuration.writer,
-            createdAt: RFC3339.format(microseconds: WallClock.microseconds())
-        )
+        let unsigned = segment.manifest(finished, carried: carried, previousManifestSHA256: chainHead, writer: configuration.writer)
         let manifest = try configuration.signingKey.map { key throws(ArchiveError) in try unsigned.signed(with: key) } ?? unsigned
         let manifestBytes = manifest.encoded()
         let stagedManifest = "\(layout.stagingDirectory(topic))/\(name.fileName(.manifest)).tmp"
@@ -314,7 +284,7 @@ public final class PartitionArchiver {
         let durableAt = WallClock.microseconds()
         logger.debug("segment archived", metadata: [
             "file": "\(directory)/\(name.fileName(.segment))", "envelopes": "\(manifest.count)",
-            "offsets": "\(manifest.firstOffset)-\(manifest.lastOffset)", "bytes": "\(lines.bytes)",
+            "offsets": "\(manifest.firstOffset)-\(manifest.lastOffset)", "bytes": "\(manifest.segment.bytes)",
         ])
         return ClosedSegment(
             manifest: manifest,

@@ -36,6 +36,13 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// Default: 1 MiB.
     public var maxPartitionFetchBytes: Int = 1_048_576
 
+    /// How long the fetcher pauses once the local queue of fetched records is full
+    /// (`fetch.queue.backoff.ms`, librdkafka 2.4 and later; not set on older versions). A
+    /// consumer that processes more slowly than it fetches keeps its queue full, and librdkafka's
+    /// default pause of 1 s then outlasts the queue: the consumer idles.
+    /// Default: 10 ms.
+    public var fetchQueueBackoff: Duration = .milliseconds(10)
+
     /// Any other librdkafka property, passed through as is.
     /// Default: empty.
     public var additionalProperties: [String: String] = [:]
@@ -45,6 +52,9 @@ public struct KafkaConsumerConfiguration: Sendable {
     public init(groupID: String) {
         self.groupID = groupID
     }
+
+    /// The first librdkafka version with `fetch.queue.backoff.ms`.
+    static let fetchQueueBackoffSince = KafkaRuntimeVersion(hex: 0x0204_0000)
 
     /// The librdkafka properties this configuration sets.
     public var properties: [String: String] {
@@ -60,6 +70,9 @@ public struct KafkaConsumerConfiguration: Sendable {
             "enable.auto.commit": "false",
             "enable.auto.offset.store": "false",
         ]
+        if KafkaRuntimeVersion.current >= Self.fetchQueueBackoffSince {
+            properties["fetch.queue.backoff.ms"] = String(fetchQueueBackoff.wholeMilliseconds)
+        }
         properties.merge(additionalProperties) { _, passedThrough in passedThrough }
         return properties
     }

@@ -23,7 +23,11 @@ struct AuditConsumer: AsyncParsableCommand {
               <dir>/<topic>/dt=YYYY-MM-DD/hour=HH/<topic>+<partition>+<startOffset>.jsonl.gz
             A segment is fsynced and renamed into place before its offsets are committed; on
             assignment a partition resumes from the archive's own newest manifest. Records that
-            are not envelopes go to a dead-letter file beside the segment.
+            are not envelopes, oversize or inconsistent go to a dead-letter file beside the
+            segment; no record stops a partition. One writer per partition: a second writer on
+            the same directory is refused that partition (flock) until the first is gone.
+            With --signing-key every manifest is signed (Ed25519); with --checkpoint-topic a
+            checkpoint of each durable segment goes to that witness topic.
 
             Every flag can be set by the environment variable named in its help; flags win.
             Invalid configuration prints the bad setting and exits with status 2.

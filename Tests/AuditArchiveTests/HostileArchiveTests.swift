@@ -179,3 +179,23 @@ struct HostileArchiveTests {
         #expect(report.problems.contains { $0.subject == closed[1].manifestPath })
     }
 }
+
+extension HostileArchiveTests {
+    @Test("a file with no recorded size (a dead-letter file) that inflates like a bomb stops at the ratio bound")
+    func ratioBound() throws {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        try FileManager.default.createDirectory(atPath: fixture.root, withIntermediateDirectories: true)
+        let path = "\(fixture.root)/bomb.deadletter.jsonl.gz"
+        let writer = try SegmentFileWriter(path: path, level: 9)
+        for _ in 0..<96 { try writer.append(line: ByteBuffer(repeating: 0x41, count: 4 * 1024 * 1024)) }
+        _ = try writer.finish()
+        var limits = SegmentReader.Limits.unrecordedSize
+        limits.maxLineBytes = 8 * 1024 * 1024
+        var lines = 0
+        #expect { try SegmentReader.forEachLine(inFileAt: path, limits: limits) { _ in lines += 1 } } throws: { error in
+            (error as? ArchiveError)?.reason.contains("256 times") == true
+        }
+        #expect(lines < 96)
+    }
+}

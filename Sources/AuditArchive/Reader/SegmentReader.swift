@@ -12,9 +12,22 @@ public enum SegmentReader {
         /// The most bytes the whole file may inflate to; readers set it from the manifest's
         /// `uncompressedBytes`. Default: no bound beyond the line bound.
         public var maxInflatedBytes: Int?
+        /// For files whose size before compression nobody recorded (dead-letter files): the
+        /// file may inflate to at most ``maxLineBytes`` plus this many times the compressed bytes
+        /// read so far. Default: none.
+        public var maxInflateRatio: Int?
 
         /// Creates the defaults.
         public init() {}
+
+        /// The limits for a file whose size before compression is not recorded: 256 times the
+        /// compressed bytes past the line bound, more than base64 JSON lines reach, far less than
+        /// a bomb's 1,000.
+        public static var unrecordedSize: Limits {
+            var limits = Limits()
+            limits.maxInflateRatio = 256
+            return limits
+        }
 
         /// The limits for a file whose manifest records `uncompressedBytes`: inflating 16 MiB past
         /// that is refused, enough room for a reader to go on reading a lightly edited file (which
@@ -45,6 +58,9 @@ public enum SegmentReader {
                     consumedBytes += try emitCompleteLines(from: &output, searchFrom: &searchFrom, body)
                     if let maxInflated = limits.maxInflatedBytes, consumedBytes + output.readableBytes > maxInflated {
                         throw ArchiveError(.oversize, "\(path): inflates past \(maxInflated) bytes, more than its manifest records (a gzip bomb or a rewritten file)")
+                    }
+                    if let ratio = limits.maxInflateRatio, consumedBytes + output.readableBytes > limits.maxLineBytes + ratio * compressedBytes {
+                        throw ArchiveError(.oversize, "\(path): inflates more than \(ratio) times its compressed size (a gzip bomb)")
                     }
                     guard output.readableBytes <= limits.maxLineBytes else {
                         throw ArchiveError(.oversize, "\(path): a line is longer than \(limits.maxLineBytes) bytes")

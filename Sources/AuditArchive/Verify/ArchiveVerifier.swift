@@ -132,7 +132,7 @@ public enum ArchiveVerifier {
             if actual.bytes != digest.bytes || actual.sha256 != digest.sha256 {
                 report.problem(path, "content changed: \(actual.bytes) bytes with SHA-256 \(actual.sha256), the manifest says \(digest.bytes) bytes with \(digest.sha256)")
             }
-            let limits = maxInflatedBytes.map(SegmentReader.Limits.init(uncompressedBytes:)) ?? SegmentReader.Limits()
+            let limits = maxInflatedBytes.map(SegmentReader.Limits.init(uncompressedBytes:)) ?? .unrecordedSize
             try SegmentReader.forEachLine(inFileAt: path, limits: limits) { line in
                 lines += 1
                 do throws(EnvelopeError) {

@@ -11,16 +11,8 @@ import Testing
 /// files for the readers.
 @Suite("Archive integrity through the real broker", .serialized)
 struct ArchiveIntegrityTests {
-    static var python: String {
-        let environment = ProcessInfo.processInfo.environment
-        let root = environment["AUDITSHIPPER_ROOT"] ?? FileManager.default.currentDirectoryPath
-        return environment["AUDITSHIPPER_PYTHON"] ?? "\(root)/.tools/venv/bin/python"
-    }
-
-    static var attacker: String {
-        let root = ProcessInfo.processInfo.environment["AUDITSHIPPER_ROOT"] ?? FileManager.default.currentDirectoryPath
-        return "\(root)/Tests/IntegrationTests/Fixtures/archive_attacker.py"
-    }
+    static var python: String { ProjectPaths.python }
+    static var attacker: String { ProjectPaths.fixture("archive_attacker.py") }
 
     static func chunkRecord(topic: String, partition: Int32, id: String, index: String, count: String, total: String, value: ByteBuffer, extraHeaders: [KafkaHeader] = []) -> KafkaProducerMessage {
         KafkaProducerMessage(topic: topic, partition: partition, key: ByteBuffer(string: id), value: value, headers: [
@@ -189,9 +181,10 @@ struct ArchiveIntegrityTests {
         let clean = try await ArchiveHarness.cli(["verify", root] + checks)
         let cleanText = String(decoding: clean.standardOutput, as: UTF8.self)
         #expect(clean.status == 0, "\(cleanText)\(clean.standardError)")
-        #expect(cleanText.contains("signatures valid") && cleanText.contains("witness checkpoints compared"), "\(cleanText)")
-
         let catalog = try ArchiveCatalog.scan(root: root)
+        let segments = catalog.entries.filter { $0.kinds.contains(.manifest) }.count
+        #expect(cleanText.contains("\(segments) signatures valid") && cleanText.contains("\(segments) witness checkpoints compared"), "\(cleanText)")
+
         let chain = Dictionary(grouping: catalog.entries) { $0.name.partition }.values.max { $0.count < $1.count } ?? []
         #expect(chain.count >= 3, "need a partition with three segments")
         guard chain.count >= 3 else { return }

@@ -13,13 +13,10 @@ final class PythonUpstream: Sendable {
     }
 
     static func start() async throws -> PythonUpstream {
-        let environment = ProcessInfo.processInfo.environment
-        let root = environment["AUDITSHIPPER_ROOT"] ?? FileManager.default.currentDirectoryPath
-        let python = environment["AUDITSHIPPER_PYTHON"] ?? "\(root)/.tools/venv/bin/python"
         let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("asgi-upstream-\(UUID().uuidString)").path
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["\(root)/Tests/IntegrationTests/Fixtures/asgi_upstream.py", portFile]
+        process.executableURL = URL(fileURLWithPath: ProjectPaths.python)
+        process.arguments = [ProjectPaths.fixture("asgi_upstream.py"), portFile]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         for _ in 0..<200 {

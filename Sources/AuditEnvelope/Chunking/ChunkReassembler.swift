@@ -42,8 +42,6 @@ public struct ChunkReassembler<Position: Sendable & Comparable> {
         var started: ContinuousClock.Instant
         /// Bytes of chunk values received.
         var receivedBytes = 0
-        /// Bytes charged to the budget.
-        var chargedBytes = 0
     }
 
     /// Bookkeeping charged per chunk on top of its value and headers.
@@ -104,7 +102,6 @@ public struct ChunkReassembler<Position: Sendable & Comparable> {
         set.chunks[header.index] = record.value
         set.positions.append(position)
         set.receivedBytes += record.value.readableBytes
-        set.chargedBytes += charge
         if header.index == 0 { set.first = record }
         if set.chunks.count == set.count {
             pending[id] = nil

@@ -135,3 +135,33 @@ struct SpoolTests {
         #expect(try await restarted.appendIfSpooling(Self.entry(6)) == true, "a spool with leftovers keeps new entries behind them")
     }
 }
+
+extension SpoolTests {
+    static func openDescriptors() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    }
+
+    @Test("a full disk fails each append without leaking a descriptor, and the spool works once there is room")
+    func diskFull() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Self.spool(directory)
+        // The next segment's file is /dev/full: every write to it fails with ENOSPC. A failed
+        // segment's file is removed (here, the link), so it is put back before each append.
+        let segmentPath = "\(directory)/\(DiskSpool.name(for: 1))"
+        let before = Self.openDescriptors()
+        for index in 0..<200 {
+            if (try? FileManager.default.destinationOfSymbolicLink(atPath: segmentPath)) == nil {
+                try FileManager.default.createSymbolicLink(atPath: segmentPath, withDestinationPath: "/dev/full")
+            }
+            #expect(throws: SpoolFile.Failure.self) { _ = try spool.append(Self.entry(index)) }
+        }
+        // Other tests of this process open files too: a leak here is one descriptor per append.
+        #expect(Self.openDescriptors() <= before + 20, "descriptors leaked: \(before) before, \(Self.openDescriptors()) after")
+        #expect(spool.fileCount == 0)
+        #expect(!FileManager.default.fileExists(atPath: segmentPath))
+        #expect(try spool.append(Self.entry(0)))
+        try spool.close()
+        #expect(try spool.oldest()?.entries == [Self.entry(0)])
+    }
+}

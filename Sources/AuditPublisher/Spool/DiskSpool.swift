@@ -69,7 +69,14 @@ final class DiskSpool {
         }
         if active == nil { try startSegment() }
         guard var current = active else { return false }
-        try SpoolFile.write(current.descriptor, framed, path: current.segment.path)
+        do {
+            try SpoolFile.write(current.descriptor, framed, path: current.segment.path)
+        } catch {
+            // A partial write (disk full) would leave a torn frame that later entries follow:
+            // cut it off so the segment stays a clean sequence of frames.
+            _ = ftruncate(current.descriptor, off_t(current.segment.bytes))
+            throw error
+        }
         current.segment.bytes += framed.readableBytes
         active = current
         unsynced = true
@@ -140,8 +147,15 @@ final class DiskSpool {
         let path = "\(directory)/\(Self.name(for: nextSequence))"
         let descriptor = try SpoolFile.openForAppend(path)
         let header = ByteBuffer(bytes: SpoolFraming.fileHeader)
-        try SpoolFile.write(descriptor, header, path: path)
-        try SpoolFile.syncDirectory(directory)
+        do {
+            try SpoolFile.write(descriptor, header, path: path)
+            try SpoolFile.syncDirectory(directory)
+        } catch {
+            // Disk full: nothing of this segment is kept, and its descriptor is not leaked.
+            Glibc.close(descriptor)
+            try? SpoolFile.remove(path)
+            throw error
+        }
         active = (Segment(sequence: nextSequence, path: path, bytes: header.readableBytes), descriptor)
         nextSequence += 1
     }

@@ -42,6 +42,10 @@ public final class AuditPublisher: Service, ExchangeSink {
     private let spoolHasRoom = Atomic<Bool>(true)
     /// Where envelopes of exchanges that overflow the queue are built (see ``overflowEntry(for:)``).
     private let overflowQueue = DispatchQueue(label: "auditshipper.overflow-envelopes", attributes: .concurrent)
+    /// Entries whose delivery failed, posted by librdkafka's delivery-report thread (which must
+    /// never block) and spooled in order by ``spoolFailedDeliveries()``.
+    private let failedDeliveries: AsyncStream<FailedDelivery>
+    private let failedDeliveriesInput: AsyncStream<FailedDelivery>.Continuation
 
     /// Creates a publisher and opens its spool.
     /// - Parameters:
@@ -59,6 +63,7 @@ public final class AuditPublisher: Service, ExchangeSink {
         self.keyField = configuration.keyHeader.flatMap { HTTPField.Name($0) }
         self.logger = logger
         self.dropLog = RateLimitedDropLog(logger: logger)
+        (failedDeliveries, failedDeliveriesInput) = AsyncStream.makeStream(of: FailedDelivery.self)
     }
 
     /// Whether the last periodic check reached a Kafka broker.
@@ -94,6 +99,7 @@ public final class AuditPublisher: Service, ExchangeSink {
         // Until the first check answers, exchanges wait in the queue: sending them to a broker
         // that turns out to be down would leave them in librdkafka, ahead of later ones that spool.
         await checkKafka()
+        let failureSpooler = Task { await self.spoolFailedDeliveries() }
         await withTaskGroup(of: Void.self) { background in
             background.addTask { await self.watchKafka() }
             background.addTask { await self.replaySpool() }
@@ -118,8 +124,10 @@ public final class AuditPublisher: Service, ExchangeSink {
         } catch {
             logger.warning("audit publisher: drain deadline passed; spooling unacknowledged envelopes", metadata: ["kafka.error": "\(error)"])
         }
-        // Purged deliveries fail into the spool from the producer's event thread before close returns.
+        // Purged deliveries are posted as failures before close returns; spool them, then close.
         await producer.close(timeout: .milliseconds(100))
+        failedDeliveriesInput.finish()
+        await failureSpooler.value
         do {
             try await spool.close()
         } catch {
@@ -166,28 +174,34 @@ public final class AuditPublisher: Service, ExchangeSink {
             metrics.published.increment()
             metrics.deliveryLatency.recordElapsed(since: start)
             self.logDelivery(exchangeID, report)
-        }, onFailed: { error in
-            self.logger.warning("Kafka delivery failed; spooling", metadata: ["exchange.id": "\(exchangeID)", "kafka.error": "\(error)"])
-            self.storeBlocking(entry, exchangeID: exchangeID)
-        })
+        }, onFailed: { failure in
+            self.logger.warning("Kafka did not take the envelope; spooling", metadata: ["exchange.id": "\(exchangeID)", "kafka.error": "\(failure.error)"])
+            let reason: DropReason = failure.beforeQueueing ? .refused : .deliveryFailed
+            if case .terminated = self.failedDeliveriesInput.yield(FailedDelivery(entry: entry, exchangeID: exchangeID, reason: reason)) {
+                self.drop(exchangeID, reason, "the publisher had stopped spooling (\(failure.error))")
+            }
+        }, onDropped: {})
     }
 
-    /// Hands the records of an entry to the producer; exactly one of the callbacks runs.
+    /// Hands the records of an entry to the producer; exactly one of the callbacks runs:
+    /// `onDelivered` once every chunk is acknowledged, `onFailed` when Kafka did not take it
+    /// (worth spooling and retrying), `onDropped` when it never can (too large; counted here).
     private func send(
         _ entry: SpoolEntry,
         exchangeID: String,
         onDelivered: @escaping @Sendable (KafkaDeliveryReport) -> Void,
-        onFailed: @escaping @Sendable (KafkaError) -> Void
+        onFailed: @escaping @Sendable (SendFailure) -> Void,
+        onDropped: @escaping @Sendable () -> Void
     ) async {
         let records = EnvelopeChunker.split(entry.record, id: exchangeID, messageMaxBytes: configuration.messageMaxBytes)
         inFlight.add(1, ordering: .relaxed)
         let delivery = EntryDelivery(chunks: records.count, onDelivered: { report in
             self.inFlight.subtract(1, ordering: .relaxed)
             onDelivered(report)
-        }, onFailed: { [metrics] error in
+        }, onFailed: { [metrics] failure in
             self.inFlight.subtract(1, ordering: .relaxed)
-            metrics.kafkaError(code: error.rdKafkaErrorName ?? "\(error.code)").increment()
-            onFailed(error)
+            metrics.kafkaError(code: failure.error.rdKafkaErrorName ?? "\(failure.error.code)").increment()
+            onFailed(failure)
         })
         for record in records {
             let message = KafkaProducerMessage(
@@ -202,12 +216,13 @@ public final class AuditPublisher: Service, ExchangeSink {
                 if error.code == .messageTooLarge {
                     inFlight.subtract(1, ordering: .relaxed)
                     drop(exchangeID, .tooLarge, "\(error)", kafkaError: error)
+                    onDropped()
                     return
                 }
-                delivery.record(.failure(error))
+                delivery.refused(error)
                 return
             } catch {
-                delivery.record(.failure(KafkaError(.closed, reason: "\(error)")))
+                delivery.refused(KafkaError(.closed, reason: "\(error)"))
                 return
             }
         }
@@ -222,12 +237,19 @@ public final class AuditPublisher: Service, ExchangeSink {
         }
     }
 
-    /// ``store(_:exchangeID:)`` from librdkafka's delivery-report thread, which may block.
-    private func storeBlocking(_ entry: SpoolEntry, exchangeID: String) {
-        do {
-            try spool.appendBlocking(entry) ? metrics.spooled.increment() : drop(exchangeID, .spoolFull, "spool at its size limit")
-        } catch {
-            drop(exchangeID, .spoolError, "\(error)")
+    /// Spools, in the order they failed, the entries Kafka did not take; one that the spool
+    /// cannot take either is dropped under the failure's reason (`refused`, `delivery_failed`).
+    private func spoolFailedDeliveries() async {
+        for await failure in failedDeliveries {
+            do {
+                if try await spool.append(failure.entry) {
+                    metrics.spooled.increment()
+                } else {
+                    drop(failure.exchangeID, failure.reason, "and the spool is at its size limit")
+                }
+            } catch {
+                drop(failure.exchangeID, failure.reason, "and the spool failed: \(error)")
+            }
         }
     }
 
@@ -279,7 +301,9 @@ public final class AuditPublisher: Service, ExchangeSink {
                                    batch.record(index, delivered: true)
                                    self.logDelivery(exchangeID, report)
                                },
-                               onFailed: { _ in batch.record(index, delivered: false) })
+                               onFailed: { _ in batch.record(index, delivered: false) },
+                               // Counted as dropped: it is done with, and must not hold the segment.
+                               onDropped: { batch.record(index, delivered: true) })
                 }
                 let (prefix, delivered) = await batch.wait()
                 metrics.replayed.increment(by: Int64(delivered))

@@ -4,7 +4,8 @@ public enum DropReason: String, Sendable, CaseIterable {
     case queueFull = "queue_full"
     /// The envelope is larger than the Kafka message limit.
     case tooLarge = "too_large"
-    /// Kafka refused the record before queueing it (unknown topic, fatal client error, closed).
+    /// Kafka refused the record before queueing it (unknown topic, fatal client error, closed)
+    /// and the spool could not take it either.
     case refused = "refused"
     /// Delivery failed and the spool could not take it either.
     case deliveryFailed = "delivery_failed"

@@ -12,16 +12,26 @@ final class EntryDelivery: Sendable {
 
     private let state: Mutex<State>
     private let onDelivered: @Sendable (KafkaDeliveryReport) -> Void
-    private let onFailed: @Sendable (KafkaError) -> Void
+    private let onFailed: @Sendable (SendFailure) -> Void
 
-    init(chunks: Int, onDelivered: @escaping @Sendable (KafkaDeliveryReport) -> Void, onFailed: @escaping @Sendable (KafkaError) -> Void) {
+    init(chunks: Int, onDelivered: @escaping @Sendable (KafkaDeliveryReport) -> Void, onFailed: @escaping @Sendable (SendFailure) -> Void) {
         state = Mutex(State(remaining: chunks))
         self.onDelivered = onDelivered
         self.onFailed = onFailed
     }
 
+    /// A chunk's delivery report.
     func record(_ result: Result<KafkaDeliveryReport, KafkaError>) {
-        enum Report { case none, delivered(KafkaDeliveryReport), failed(KafkaError) }
+        outcome(result.mapError { SendFailure(error: $0, beforeQueueing: false) })
+    }
+
+    /// A chunk the producer refused before queueing it.
+    func refused(_ error: KafkaError) {
+        outcome(.failure(SendFailure(error: error, beforeQueueing: true)))
+    }
+
+    private func outcome(_ result: Result<KafkaDeliveryReport, SendFailure>) {
+        enum Report { case none, delivered(KafkaDeliveryReport), failed(SendFailure) }
         let report = state.withLock { state -> Report in
             guard !state.failed else { return .none }
             switch result {

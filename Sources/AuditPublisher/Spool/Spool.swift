@@ -40,14 +40,6 @@ final class Spool: @unchecked Sendable {
         }
     }
 
-    /// ``append(_:)`` for a caller that may block (librdkafka's delivery-report thread).
-    func appendBlocking(_ entry: SpoolEntry) throws -> Bool {
-        try queue.sync {
-            isSpooling = true
-            return try appendNow(entry)
-        }
-    }
-
     /// New envelopes go to the spool from now on (Kafka is unreachable).
     func startSpooling() async {
         _ = try? await run { spool in spool.isSpooling = true }

@@ -105,8 +105,14 @@ struct PublisherResilienceTests {
             sent.append(requestID)
         }
         #expect(slowest < .seconds(5), "a response waited for Kafka (its delivery timeout is 60 s): slowest \(slowest)")
-        try await Task.sleep(for: .seconds(1))
-        #expect(try await producer.metric("auditshipper_exchanges_spooled_total") == 60)
+        // Exchanges wait in the queue until the first reachability check gives up (2 s), then spool.
+        var spooled = 0.0
+        let spooling = ContinuousClock.now + .seconds(15)
+        while spooled < 60, ContinuousClock.now < spooling {
+            try await Task.sleep(for: .milliseconds(200))
+            spooled = try await producer.metric("auditshipper_exchanges_spooled_total")
+        }
+        #expect(spooled == 60, "spooled \(spooled) of 60")
         let readiness = try await HTTPTestClient.send("\(producer.adminURL)/readyz", method: .GET)
         #expect(readiness.status == 200 && String(buffer: readiness.body).contains("spooling"), "\(String(buffer: readiness.body))")
         try await broker.start()
@@ -121,7 +127,8 @@ struct PublisherResilienceTests {
             #expect(ordered == ordered.sorted(), "tenant-\(tenant) out of order: \(ordered)")
             #expect(Set(received.filter { $0.key == "tenant-\(tenant)" }.map { $0.positions[0].partition }).count == 1)
         }
-        #expect(try await producer.metric("auditshipper_exchanges_replayed_total") == 60)
+        let replayed = try await producer.metric("auditshipper_exchanges_replayed_total")
+        #expect(replayed == 60, "replayed \(replayed) of 60")
         try await collector.stop()
         #expect(await producer.terminate() == 0)
         await broker.stop()
@@ -314,6 +321,45 @@ struct PublisherResilienceTests {
         #expect(second.log.contains("damaged"))
         try await collector.stop()
         #expect(await second.terminate() == 0)
+        await broker.stop()
+    }
+
+    @Test("an envelope too large for Kafka, spooled during an outage, is dropped and counted on replay, and the replay goes on")
+    func tooLargeDuringReplay() async throws {
+        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
+        let topic = IntegrationBroker.uniqueTopic("too-large")
+        let spool = ProducerProcess.temporarySpool()
+        let upstream = try await UpstreamApp.start()
+        defer { upstream.stop() }
+        let arguments = Self.producerArguments(upstream: upstream, broker: broker.bootstrap, topic: topic, spool: spool)
+        let producer = try await ProducerProcess.start(arguments: arguments)
+        // Broker down: all three spool. The middle one's key (its X-Tenant, 60 KB) does not fit
+        // beside a full 1 MB chunk, so Kafka can never take it.
+        for (index, tenant, bytes) in [(0, "t", 4000), (1, String(repeating: "k", count: 60_000), 990_000), (2, "t", 4000)] {
+            let response = try await HTTPTestClient.send("\(producer.proxyURL)/api/echo", headers: [
+                ("Content-Type", "application/json"), ("X-Request-ID", "too-large-\(index)"), ("X-Tenant", tenant),
+            ], body: Self.body(index, bytes: bytes))
+            #expect(response.status == 200)
+        }
+        let spooling = ContinuousClock.now + .seconds(15)
+        while try await producer.metric("auditshipper_exchanges_spooled_total") < 3, ContinuousClock.now < spooling {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try await producer.metric("auditshipper_exchanges_spooled_total") == 3)
+
+        try await broker.start()
+        let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let spoolFiles = try await producer.metric("auditshipper_spool_files")
+            if collector.all.count >= 2, spoolFiles == 0 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(collector.all.map(\.record.requestID).sorted() == ["too-large-0", "too-large-2"])
+        #expect(try await producer.metric("auditshipper_exchanges_dropped_total{reason=\"too_large\"}") == 1)
+        #expect(try await producer.metric("auditshipper_spool_files") == 0, "the replay stopped at the too-large envelope")
+        try await collector.stop()
+        #expect(await producer.terminate() == 0, "shutdown hung behind the replay")
         await broker.stop()
     }
 }

@@ -19,6 +19,14 @@ public struct EnvelopeBuilder: Sendable {
         AuditEnvelope(record: record(for: exchange), source: eventSource)
     }
 
+    /// The envelope of `exchange` with its producer id and sequence number, redacted.
+    public func envelope(for exchange: CapturedExchange, producer: String, sequence: Int64) -> AuditEnvelope {
+        var record = record(for: exchange)
+        record.producer = producer
+        record.sequence = sequence
+        return AuditEnvelope(record: record, source: eventSource)
+    }
+
     /// The exchange record of `exchange`, redacted.
     public func record(for exchange: CapturedExchange) -> ExchangeRecord {
         var redactions: [String] = []

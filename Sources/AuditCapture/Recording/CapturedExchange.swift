@@ -36,6 +36,9 @@ public struct CapturedExchange: Sendable {
     public var clientAddress: String?
     /// Timings in microseconds since the Unix epoch.
     public var timings: ExchangeTimings
+    /// Its number in the sink's sequence, once the sink that numbers exchanges (the publisher)
+    /// has taken it.
+    public var sequence: Int64?
 
     /// Bytes this exchange holds in memory (the capacity of the buffers keeping its bodies plus
     /// an allowance for headers), for byte-bounded queues.

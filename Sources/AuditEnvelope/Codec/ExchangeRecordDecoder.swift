@@ -37,8 +37,16 @@ public enum ExchangeRecordDecoder {
             response: try message(fields.object("response")),
             redactions: try fields.array("redactions").map { range throws(EnvelopeError) in
                 do throws(JSONScanError) { return try fields.reader.string(at: range) } catch { throw EnvelopeError(.invalidField, "data.redactions: \(error.reason)") }
-            }
+            },
+            producer: try fields.optionalString("producer"),
+            sequence: try sequence(fields)
         )
+    }
+
+    private static func sequence(_ fields: JSONObjectFields) throws(EnvelopeError) -> Int64? {
+        guard let value = try fields.optionalInteger("sequence") else { return nil }
+        guard value >= 1 else { throw EnvelopeError(.invalidField, "data.sequence: \(value) is not a positive number") }
+        return Int64(value)
     }
 
     private static func timings(_ fields: JSONObjectFields) throws(EnvelopeError) -> ExchangeTimings {

@@ -18,6 +18,8 @@ public enum ExchangeRecordEncoder {
         out.writeJSONKey("method"); out.writeJSONString(record.method); out.writeStaticString(",")
         out.writeJSONKey("target"); out.writeJSONString(record.target); out.writeStaticString(",")
         if let path = record.path { out.writeJSONKey("path"); out.writeJSONString(path); out.writeStaticString(",") }
+        if let producer = record.producer { out.writeJSONKey("producer"); out.writeJSONString(producer); out.writeStaticString(",") }
+        if let sequence = record.sequence { out.writeJSONKey("sequence"); out.writeString(String(sequence)); out.writeStaticString(",") }
         out.writeJSONKey("status"); writeOptional(record.status, to: &out); out.writeStaticString(",")
         out.writeJSONKey("outcome"); out.writeJSONString(record.outcome.name); out.writeStaticString(",")
         out.writeJSONKey("outcomeDetail"); writeOptional(record.outcomeDetail, to: &out); out.writeStaticString(",")

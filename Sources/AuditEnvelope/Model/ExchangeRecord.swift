@@ -33,6 +33,13 @@ public struct ExchangeRecord: Sendable, Equatable {
     /// What was redacted: header paths (`request.headers.authorization`) and JSON Pointers into
     /// bodies (`response.body/card/number`).
     public var redactions: [String]
+    /// The publishing process's id (a UUID kept in its spool directory, so it survives
+    /// restarts); `nil` in records written before it was added.
+    public var producer: String?
+    /// The exchange's number in its producer's sequence (1, 2, 3, … without holes: a missing
+    /// number is an exchange that was dropped or lost); `nil` in records written before it was
+    /// added.
+    public var sequence: Int64?
 
     /// Creates a record.
     public init(
@@ -50,7 +57,9 @@ public struct ExchangeRecord: Sendable, Equatable {
         timings: ExchangeTimings,
         request: HTTPMessageRecord,
         response: HTTPMessageRecord,
-        redactions: [String]
+        redactions: [String],
+        producer: String? = nil,
+        sequence: Int64? = nil
     ) {
         self.exchangeID = exchangeID
         self.requestID = requestID
@@ -67,5 +76,7 @@ public struct ExchangeRecord: Sendable, Equatable {
         self.request = request
         self.response = response
         self.redactions = redactions
+        self.producer = producer
+        self.sequence = sequence
     }
 }

@@ -31,6 +31,7 @@ public final class AuditPublisher: Service, ExchangeSink {
     private let builder: EnvelopeBuilder
     private let queue: ExchangeQueue
     private let spool: Spool
+    private let sequence: ProducerSequence
     private let keyField: HTTPField.Name?
     private let logger: Logger
     private let metrics = PublisherMetrics()
@@ -60,11 +61,15 @@ public final class AuditPublisher: Service, ExchangeSink {
         self.builder = envelopeBuilder
         self.queue = ExchangeQueue(maxBytes: configuration.queueMaxBytes)
         self.spool = try Spool(configuration: configuration.spool)
+        self.sequence = try ProducerSequence(directory: configuration.spool.directory)
         self.keyField = configuration.keyHeader.flatMap { HTTPField.Name($0) }
         self.logger = logger
         self.dropLog = RateLimitedDropLog(logger: logger)
         (failedDeliveries, failedDeliveriesInput) = AsyncStream.makeStream(of: FailedDelivery.self)
     }
+
+    /// This publisher's id in envelopes (`producer`), kept in the spool directory.
+    public var producerID: String { sequence.producerID }
 
     /// Whether the last periodic check reached a Kafka broker.
     public var isKafkaReachable: Bool { reachable.load(ordering: .relaxed) }
@@ -81,6 +86,8 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// overflow policy (spooling or blocking wait here, after the response was written).
     public func submit(_ exchange: CapturedExchange) async {
         metrics.captured.increment()
+        var exchange = exchange
+        exchange.sequence = sequence.next()
         defer { metrics.queueBytes.record(queue.queuedBytes) }
         if queue.offer(exchange) { return }
         switch configuration.overflowPolicy {
@@ -153,7 +160,7 @@ public final class AuditPublisher: Service, ExchangeSink {
     }
 
     private func buildEntry(for exchange: CapturedExchange) -> SpoolEntry {
-        let envelope = builder.envelope(for: exchange)
+        let envelope = exchange.sequence.map { builder.envelope(for: exchange, producer: sequence.producerID, sequence: $0) } ?? builder.envelope(for: exchange)
         let key = keyField.flatMap { exchange.requestHeaders[$0] } ?? exchange.exchangeID
         return SpoolEntry(key: ByteBuffer(string: key), record: EnvelopeRecord(headers: KafkaBinaryCodec.headers(for: envelope), value: envelope.data))
     }

@@ -1,7 +1,8 @@
 import AuditEnvelope
 import NIOCore
 
-/// Reads envelopes from an archive's segments, in topic, partition and offset order.
+/// Reads envelopes (exchanges and drop notices) from an archive's segments, in topic, partition
+/// and offset order.
 ///
 /// A bad line, file or manifest never stops the reading: it is reported through `onProblem`
 /// (naming the file) and the reading goes on with the next line or segment.
@@ -61,16 +62,23 @@ public enum ArchiveQuery {
                     guard !stopped else { return }
                     let envelope: AuditEnvelope
                     var record: ExchangeRecord?
+                    var notice: DropNotice?
                     do throws(EnvelopeError) {
                         envelope = try StructuredCodec.decode(line)
                         guard filter.matches(envelope) else { return }
-                        if decodeRecords || filter.needsRecord { record = try envelope.record() }
+                        if envelope.type == DropNotice.eventType {
+                            // Not an exchange: only a query without exchange criteria selects it.
+                            guard !filter.needsRecord else { return }
+                            if decodeRecords { notice = try DropNotice.decode(envelope.data) }
+                        } else if decodeRecords || filter.needsRecord {
+                            record = try envelope.record()
+                        }
                     } catch {
                         onProblem(ArchiveFinding(subject: path, message: "line \(lineNumber) is not a valid envelope (\(error.reason)); skipped"))
                         return
                     }
                     if let record, !filter.matches(record) { return }
-                    if try body(ArchivedExchange(line: line, envelope: envelope, record: record, segmentPath: path)) == .stop {
+                    if try body(ArchivedExchange(line: line, envelope: envelope, record: record, dropNotice: notice, segmentPath: path)) == .stop {
                         stopped = true
                     }
                 }

@@ -87,7 +87,7 @@ public enum ArchiveVerifier {
         }
         report.segments += 1
         report.envelopes += checkFile(entry.path(.segment), digest: manifest.segment, maxInflatedBytes: manifest.uncompressedBytes, into: &report) { line throws(EnvelopeError) in
-            _ = try StructuredCodec.decode(line).record()
+            _ = try StructuredCodec.decode(line).archiveEvent()
         }
         if manifest.segment.lines != manifest.count {
             report.problem(entry.path(.manifest), "count \(manifest.count) differs from the segment's \(manifest.segment.lines) lines")

@@ -129,7 +129,7 @@ public final class PartitionArchiver {
             }
             let exchangeEnd: Int64
             do throws(EnvelopeError) {
-                exchangeEnd = try envelope.record().timings.end
+                exchangeEnd = try envelope.eventEnd()
                 try envelope.checkSingleLine()
             } catch {
                 try cover(input, now: now)

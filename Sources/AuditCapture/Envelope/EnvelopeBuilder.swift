@@ -6,7 +6,8 @@ import NIOCore
 /// redaction, hashes the bodies and chooses their representation. Runs off the response path.
 public struct EnvelopeBuilder: Sendable {
     private let redaction: RedactionConfiguration
-    private let eventSource: String
+    /// The CloudEvents `source` of the envelopes it builds.
+    public let eventSource: String
 
     /// Creates a builder for the redaction rules and event source of `configuration`.
     public init(configuration: CaptureConfiguration) {

@@ -36,6 +36,8 @@ public final class AuditPublisher: Service, ExchangeSink {
     private let logger: Logger
     private let metrics = PublisherMetrics()
     private let dropLog: RateLimitedDropLog
+    /// Drops waiting to be announced on the topic by a drop notice.
+    private let pendingDrops = Mutex(PendingDrops())
     private let reachable = Atomic<Bool>(false)
     private let hasCheckedKafka = Atomic<Bool>(false)
     /// Envelopes handed to the producer whose outcome is not known yet.
@@ -96,7 +98,7 @@ public final class AuditPublisher: Service, ExchangeSink {
                 await store(await overflowEntry(for: exchange), exchangeID: exchange.exchangeID)
             }
         case .drop:
-            drop(exchange.exchangeID, .queueFull, "queue holds \(queue.queuedBytes) of \(queue.maxBytes) bytes")
+            drop(exchange.exchangeID, sequence: exchange.sequence, .queueFull, "queue holds \(queue.queuedBytes) of \(queue.maxBytes) bytes")
         default:
             await store(await overflowEntry(for: exchange), exchangeID: exchange.exchangeID)
         }
@@ -111,6 +113,7 @@ public final class AuditPublisher: Service, ExchangeSink {
             background.addTask { await self.watchKafka() }
             background.addTask { await self.replaySpool() }
             background.addTask { await self.syncSpool() }
+            background.addTask { await self.announceDropsPeriodically() }
             await withGracefulShutdownHandler {
                 await withTaskCancellationHandler {
                     while let exchange = await queue.next() {
@@ -125,6 +128,7 @@ public final class AuditPublisher: Service, ExchangeSink {
             }
             background.cancelAll()
         }
+        await announceDrops()
         do {
             try await producer.flush(timeout: configuration.drainTimeout)
             logger.info("audit publisher drained: every envelope was acknowledged or spooled")
@@ -162,18 +166,54 @@ public final class AuditPublisher: Service, ExchangeSink {
     private func buildEntry(for exchange: CapturedExchange) -> SpoolEntry {
         let envelope = exchange.sequence.map { builder.envelope(for: exchange, producer: sequence.producerID, sequence: $0) } ?? builder.envelope(for: exchange)
         let key = keyField.flatMap { exchange.requestHeaders[$0] } ?? exchange.exchangeID
-        return SpoolEntry(key: ByteBuffer(string: key), record: EnvelopeRecord(headers: KafkaBinaryCodec.headers(for: envelope), value: envelope.data))
+        var headers = KafkaBinaryCodec.headers(for: envelope)
+        if let number = exchange.sequence {
+            // So that a drop anywhere later (spool full, too large, replay) can name its number.
+            headers.append(HeaderField(name: Self.sequenceHeader, value: String(number)))
+        }
+        return SpoolEntry(key: ByteBuffer(string: key), record: EnvelopeRecord(headers: headers, value: envelope.data))
+    }
+
+    /// The record header that carries an envelope's sequence number beside its `data`.
+    static let sequenceHeader = "auditshipper_sequence"
+
+    /// The sequence number of an entry built by this publisher.
+    static func sequence(of entry: SpoolEntry) -> Int64? {
+        entry.record.header(sequenceHeader).flatMap { Int64($0) }
+    }
+
+    /// Publishes a drop notice for every range of drops not announced yet; the notices take the
+    /// envelopes' path (Kafka, or the spool during an outage), keyed by the producer id.
+    private func announceDrops() async {
+        let ranges = pendingDrops.withLock { $0.take() }
+        for range in ranges {
+            let notice = DropNotice(producer: sequence.producerID, firstSequence: range.first, lastSequence: range.last, reason: range.reason.rawValue, time: WallClock.microseconds())
+            let envelope = notice.envelope(source: builder.eventSource)
+            let entry = SpoolEntry(key: ByteBuffer(string: sequence.producerID), record: EnvelopeRecord(headers: KafkaBinaryCodec.headers(for: envelope), value: envelope.data))
+            logger.notice("drop notice published", metadata: [
+                "producer": "\(sequence.producerID)", "sequences": "\(range.first)-\(range.last)", "reason": "\(range.reason.rawValue)",
+            ])
+            await publish(entry, exchangeID: envelope.id)
+        }
+    }
+
+    /// Announces drops every second.
+    private func announceDropsPeriodically() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            await announceDrops()
+        }
     }
 
     /// Sends an entry to Kafka, or spools it while the publisher is spooling.
     private func publish(_ entry: SpoolEntry, exchangeID: String) async {
         do {
             if let stored = try await spool.appendIfSpooling(entry) {
-                stored ? metrics.spooled.increment() : drop(exchangeID, .spoolFull, "spool at its size limit")
+                stored ? metrics.spooled.increment() : drop(exchangeID, sequence: Self.sequence(of: entry), .spoolFull, "spool at its size limit")
                 return
             }
         } catch {
-            drop(exchangeID, .spoolError, "\(error)")
+            drop(exchangeID, sequence: Self.sequence(of: entry), .spoolError, "\(error)")
             return
         }
         let start = ContinuousClock.now
@@ -185,7 +225,7 @@ public final class AuditPublisher: Service, ExchangeSink {
             self.logger.warning("Kafka did not take the envelope; spooling", metadata: ["exchange.id": "\(exchangeID)", "kafka.error": "\(failure.error)"])
             let reason: DropReason = failure.beforeQueueing ? .refused : .deliveryFailed
             if case .terminated = self.failedDeliveriesInput.yield(FailedDelivery(entry: entry, exchangeID: exchangeID, reason: reason)) {
-                self.drop(exchangeID, reason, "the publisher had stopped spooling (\(failure.error))")
+                self.drop(exchangeID, sequence: Self.sequence(of: entry), reason, "the publisher had stopped spooling (\(failure.error))")
             }
         }, onDropped: {})
     }
@@ -222,7 +262,7 @@ public final class AuditPublisher: Service, ExchangeSink {
             } catch let error as KafkaError {
                 if error.code == .messageTooLarge {
                     inFlight.subtract(1, ordering: .relaxed)
-                    drop(exchangeID, .tooLarge, "\(error)", kafkaError: error)
+                    drop(exchangeID, sequence: Self.sequence(of: entry), .tooLarge, "\(error)", kafkaError: error)
                     onDropped()
                     return
                 }
@@ -238,9 +278,9 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// Spools an entry (switching to spooling), counting it or its drop.
     private func store(_ entry: SpoolEntry, exchangeID: String) async {
         do {
-            try await spool.append(entry) ? metrics.spooled.increment() : drop(exchangeID, .spoolFull, "spool at its size limit")
+            try await spool.append(entry) ? metrics.spooled.increment() : drop(exchangeID, sequence: Self.sequence(of: entry), .spoolFull, "spool at its size limit")
         } catch {
-            drop(exchangeID, .spoolError, "\(error)")
+            drop(exchangeID, sequence: Self.sequence(of: entry), .spoolError, "\(error)")
         }
     }
 
@@ -252,10 +292,10 @@ public final class AuditPublisher: Service, ExchangeSink {
                 if try await spool.append(failure.entry) {
                     metrics.spooled.increment()
                 } else {
-                    drop(failure.exchangeID, failure.reason, "and the spool is at its size limit")
+                    drop(failure.exchangeID, sequence: Self.sequence(of: failure.entry), failure.reason, "and the spool is at its size limit")
                 }
             } catch {
-                drop(failure.exchangeID, failure.reason, "and the spool failed: \(error)")
+                drop(failure.exchangeID, sequence: Self.sequence(of: failure.entry), failure.reason, "and the spool failed: \(error)")
             }
         }
     }
@@ -270,8 +310,10 @@ public final class AuditPublisher: Service, ExchangeSink {
         ])
     }
 
-    private func drop(_ exchangeID: String, _ reason: DropReason, _ detail: String, kafkaError: KafkaError? = nil) {
+    /// Counts, logs and (for a numbered exchange) queues for a drop notice.
+    private func drop(_ exchangeID: String, sequence: Int64?, _ reason: DropReason, _ detail: String, kafkaError: KafkaError? = nil) {
         metrics.dropped(reason: reason).increment()
+        if let sequence { pendingDrops.withLock { $0.add(sequence, reason: reason) } }
         if let kafkaError { metrics.kafkaError(code: kafkaError.rdKafkaErrorName ?? "\(kafkaError.code)").increment() }
         dropLog.record(reason, exchangeID: exchangeID, detail: detail)
     }

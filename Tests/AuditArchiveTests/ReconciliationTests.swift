@@ -1,0 +1,90 @@
+import AuditArchive
+import AuditEnvelope
+import Foundation
+import NIOCore
+import Testing
+
+@Suite("Reconciliation per producer")
+struct ReconciliationTests {
+    /// An exchange envelope of `producer` numbered `sequence` (reusing `id` when given).
+    static func exchange(_ producer: String?, _ sequence: Int64?, id: String? = nil) -> AuditEnvelope {
+        var record = try! ArchiveFixture.envelope(index: Int(sequence ?? 0)).record()
+        record.producer = producer
+        record.sequence = sequence
+        if let id { record.exchangeID = id }
+        return AuditEnvelope(record: record, source: "test")
+    }
+
+    static func notice(_ producer: String, _ first: Int64, _ last: Int64, _ reason: String) -> AuditEnvelope {
+        DropNotice(producer: producer, firstSequence: first, lastSequence: last, reason: reason, time: 1_795_258_073_000_000).envelope(source: "test")
+    }
+
+    /// Archives `envelopes` in one partition and reconciles.
+    static func reconcile(_ envelopes: [AuditEnvelope]) throws -> ArchiveReconciliation {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        let archiver = try fixture.archiver(fixture.configuration())
+        for (offset, envelope) in envelopes.enumerated() {
+            _ = try archiver.append(ArchiveInput(offset: Int64(offset), record: ArchiveFixture.records(envelope)[0]))
+        }
+        _ = try archiver.close()
+        #expect(try ArchiveVerifier.verify(root: fixture.root).passed, "drop notices are valid archive lines")
+        return try ArchiveReconciliation.compute(root: fixture.root)
+    }
+
+    @Test("gaps explained by notices, gaps lost, and duplicates are told apart")
+    func mixed() throws {
+        let twice = UUIDv7.generate()
+        var envelopes = [1, 2, 3, 6, 7, 9, 10].map { Self.exchange("p1", Int64($0), id: $0 == 2 ? twice : nil) }
+        envelopes.append(Self.exchange("p1", 2, id: twice))
+        envelopes.append(Self.notice("p1", 4, 5, "queue_full"))
+        envelopes.append(Self.exchange(nil, nil))
+        let result = try Self.reconcile(envelopes)
+        #expect(result.producers.count == 1)
+        let producer = try #require(result.producers.first)
+        #expect(producer.id == "p1" && producer.highest == 10 && producer.archived == 7)
+        #expect(producer.explained == [.init(first: 4, last: 5, reason: "queue_full")])
+        #expect(producer.unexplained == [.init(first: 8, last: 8, reason: nil)])
+        #expect(producer.duplicates.map(\.id) == [twice] && producer.duplicates.first?.count == 2)
+        #expect(result.unsequenced == 1)
+        #expect(!result.isComplete)
+    }
+
+    @Test("a notice that covers part of a gap explains only that part", arguments: [
+        // (archived, notices (first, last), explained, unexplained)
+        ([1, 8], [(4, 5)], ["4-5"], ["2-3", "6-7"]),
+        ([1, 8], [(2, 7)], ["2-7"], []),
+        ([1, 8], [(2, 3), (6, 7)], ["2-3", "6-7"], ["4-5"]),
+        ([1, 2, 3], [(4, 6)], ["4-6"], []),
+        ([5], [], [], ["1-4"]),
+        ([1, 8], [(1, 3)], ["2-3"], ["4-7"]),
+    ] as [([Int64], [(Int64, Int64)], [String], [String])])
+    func partial(_ archived: [Int64], _ notices: [(Int64, Int64)], _ explained: [String], _ unexplained: [String]) throws {
+        let envelopes = archived.map { Self.exchange("p", $0) } + notices.map { Self.notice("p", $0.0, $0.1, "spool_full") }
+        let producer = try #require(try Self.reconcile(envelopes).producers.first)
+        #expect(producer.explained.map(\.description) == explained)
+        #expect(producer.unexplained.map(\.description) == unexplained)
+    }
+
+    @Test("producers are reconciled separately, and a complete archive says so")
+    func complete() throws {
+        let envelopes = [Self.exchange("a", 1), Self.exchange("b", 1), Self.exchange("a", 2), Self.notice("b", 2, 2, "too_large"), Self.exchange("b", 3)]
+        let result = try Self.reconcile(envelopes)
+        #expect(result.producers.map(\.id) == ["a", "b"])
+        #expect(result.isComplete)
+        #expect(result.producers[1].explained == [.init(first: 2, last: 2, reason: "too_large")])
+    }
+
+    @Test("a drop notice round-trips and impossible ranges are refused")
+    func noticeCodec() throws {
+        let notice = DropNotice(producer: "p", firstSequence: 3, lastSequence: 9, reason: "queue_full", time: 1_795_258_073_000_000)
+        #expect(try DropNotice.decode(notice.encoded()) == notice)
+        for bad in [
+            #"{"producer":"p","firstSequence":0,"lastSequence":1,"reason":"r","time":"2026-11-30T00:00:00Z"}"#,
+            #"{"producer":"p","firstSequence":5,"lastSequence":4,"reason":"r","time":"2026-11-30T00:00:00Z"}"#,
+            #"{"producer":"p","firstSequence":1,"lastSequence":2,"reason":"r"}"#,
+        ] {
+            #expect(throws: EnvelopeError.self) { _ = try DropNotice.decode(ByteBuffer(string: bad)) }
+        }
+    }
+}

@@ -269,14 +269,25 @@ struct PublisherResilienceTests {
             let collector = try EnvelopeCollector(topic: topic)
             switch policy {
             case "drop":
-                try await Task.sleep(for: .seconds(5))
+                // Every dropped exchange is announced: drop notices cover sequences 1-40.
+                let deadline = ContinuousClock.now + .seconds(20)
+                while collector.notices.reduce(0, { $0 + $1.count }) < 40, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(200))
+                }
                 #expect(collector.all.isEmpty)
                 #expect(try await producer.metric("auditshipper_exchanges_dropped_total{reason=\"queue_full\"}") == 40)
+                let announced = collector.notices.flatMap { Array($0.firstSequence...$0.lastSequence) }.sorted()
+                #expect(announced == Array(1...40), "announced \(announced)")
+                #expect(collector.notices.allSatisfy { $0.reason == "queue_full" })
+                #expect(Set(collector.notices.map(\.producer)).count == 1)
             default:
                 let missing = try await collector.waitForAll(Set(acknowledged), timeout: .seconds(60))
                 #expect(missing.isEmpty, "\(policy): missing \(missing.sorted())")
                 #expect(try await producer.metric("auditshipper_exchanges_dropped_total") == 0)
                 if policy == "spool" { #expect(try await producer.metric("auditshipper_exchanges_spooled_total") == 40) }
+                // Numbered 1-40 by one producer, whatever the path.
+                #expect(collector.all.compactMap(\.record.sequence).sorted() == Array(1...40))
+                #expect(Set(collector.all.compactMap(\.record.producer)).count == 1)
             }
             try await collector.stop()
             #expect(await producer.terminate() == 0)

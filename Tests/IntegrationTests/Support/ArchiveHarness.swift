@@ -15,12 +15,12 @@ enum ArchiveHarness {
     }
 
     /// Starts `audit-consumer` on `topic` with fast rotation, and waits for its admin listener.
-    static func startConsumer(topic: String, group: String, root: String, arguments: [String] = []) async throws -> ServiceProcess {
+    static func startConsumer(topic: String, group: String, root: String, brokers: String? = nil, arguments: [String] = []) async throws -> ServiceProcess {
         try await ServiceProcess.start(
             "audit-consumer",
             arguments: [
                 "--admin-listen", "127.0.0.1:0",
-                "--kafka-brokers", try IntegrationBroker.bootstrapServers().joined(separator: ","),
+                "--kafka-brokers", try brokers ?? IntegrationBroker.bootstrapServers().joined(separator: ","),
                 "--kafka-topic", topic, "--consumer-group", group, "--archive-dir", root,
                 "--kafka-property", "session.timeout.ms=6000",
                 "--segment-max-open", "1",

@@ -3,8 +3,8 @@ import Kafka
 import NIOCore
 import Synchronization
 
-/// Reads exchange envelopes from a topic in the background, reassembling chunked ones, and finds
-/// them by request id.
+/// Reads exchange envelopes (and drop notices) from a topic in the background, reassembling
+/// chunked ones, and finds them by request id.
 final class EnvelopeCollector: Sendable {
     /// Where a record was: ordered by partition, then offset.
     struct Position: Sendable, Comparable {
@@ -27,6 +27,7 @@ final class EnvelopeCollector: Sendable {
         let received = Mutex<[Received]>([])
         let failures = Mutex<[String]>([])
         let incomplete = Mutex<[ChunkReassembler<Position>.IncompleteSet]>([])
+        let notices = Mutex<[DropNotice]>([])
     }
 
     private let store = Store()
@@ -59,6 +60,11 @@ final class EnvelopeCollector: Sendable {
                     )
                     do {
                         guard case .envelope(let envelope, let positions) = try reassembler.add(record, at: position) else { continue }
+                        if envelope.type == DropNotice.eventType {
+                            let notice = try DropNotice.decode(envelope.data)
+                            store.notices.withLock { $0.append(notice) }
+                            continue
+                        }
                         let decoded = try envelope.record()
                         let key = message.key.map { String(buffer: $0) }
                         store.received.withLock { $0.append(Received(envelope: envelope, record: decoded, key: key, positions: positions)) }
@@ -73,6 +79,7 @@ final class EnvelopeCollector: Sendable {
     }
 
     var all: [Received] { store.received.withLock { $0 } }
+    var notices: [DropNotice] { store.notices.withLock { $0 } }
     var decodeFailures: [String] { store.failures.withLock { $0 } }
     var incompleteSets: [ChunkReassembler<Position>.IncompleteSet] { store.incomplete.withLock { $0 } }
 

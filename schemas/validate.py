@@ -1,20 +1,25 @@
 """Validates exchange records (one JSON document per file argument, or JSON lines on stdin)
-against exchange-record-v1.schema.json. Exit 0 when all are valid; otherwise prints each error."""
+against exchange-record-v1.schema.json, or drop notices against drop-notice-v1.schema.json with
+`--schema drop-notice-v1`. Exit 0 when all are valid; otherwise prints each error."""
 import json
 import os
 import sys
 
 import jsonschema
 
-schema_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange-record-v1.schema.json")
+arguments = sys.argv[1:]
+schema_name = "exchange-record-v1"
+if arguments[:1] == ["--schema"]:
+    schema_name, arguments = arguments[1], arguments[2:]
+schema_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{schema_name}.schema.json")
 with open(schema_path) as f:
     schema = json.load(f)
 jsonschema.Draft202012Validator.check_schema(schema)
 validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 documents = []
-if len(sys.argv) > 1:
-    for path in sys.argv[1:]:
+if arguments:
+    for path in arguments:
         with open(path, "rb") as f:
             documents.append((path, json.load(f)))
 else:

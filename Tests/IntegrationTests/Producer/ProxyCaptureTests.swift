@@ -26,6 +26,11 @@ struct ProxyCaptureTests {
 
     /// Validates exchange records against the repository's JSON Schema with Python's jsonschema.
     static func validateAgainstSchema(_ records: [ByteBuffer]) async throws {
+        try await validate(records, schema: "exchange-record-v1")
+    }
+
+    /// Validates JSON documents against `schemas/<schema>.schema.json` with Python's jsonschema.
+    static func validate(_ records: [ByteBuffer], schema: String) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("schema-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -35,9 +40,7 @@ struct ProxyCaptureTests {
             try Data(record.readableBytesView).write(to: URL(fileURLWithPath: path))
             paths.append(path)
         }
-        let root = ProcessInfo.processInfo.environment["AUDITSHIPPER_ROOT"] ?? FileManager.default.currentDirectoryPath
-        let python = ProcessInfo.processInfo.environment["AUDITSHIPPER_PYTHON"] ?? "python3"
-        _ = try await ProcessRunner.run([python, "\(root)/schemas/validate.py"] + paths)
+        _ = try await ProcessRunner.run([ProjectPaths.python, "\(ProjectPaths.root)/schemas/validate.py", "--schema", schema] + paths)
     }
 
     @Test("1 MB JSON exchanges: byte-identical responses, one valid envelope per captured exchange, none for others")

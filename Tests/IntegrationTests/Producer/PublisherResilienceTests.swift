@@ -280,6 +280,7 @@ struct PublisherResilienceTests {
                 #expect(announced == Array(1...40), "announced \(announced)")
                 #expect(collector.notices.allSatisfy { $0.reason == "queue_full" })
                 #expect(Set(collector.notices.map(\.producer)).count == 1)
+                try await ProxyCaptureTests.validate(collector.notices.map { $0.encoded() }, schema: "drop-notice-v1")
             default:
                 let missing = try await collector.waitForAll(Set(acknowledged), timeout: .seconds(60))
                 #expect(missing.isEmpty, "\(policy): missing \(missing.sorted())")

@@ -116,11 +116,10 @@ struct HostileTrafficTests {
     /// each upload connection holds in flight (``perConnectionMiB``) and a fixed overhead for the
     /// process itself (a debug build; README).
     static let fixedOverheadMiB = 200
-    /// Bytes an upload connection may hold between the client and the upstream: NIO's read
-    /// buffer and AsyncHTTPClient's request-body writes, up to its 64 KiB high watermark per
-    /// stage plus allocator slack. With the whole test suite running beside it, uvicorn reads
-    /// more slowly and the peak rose from ~290 to 406–411 MiB in two of five runs: this allowance,
-    /// not a bigger fixed overhead, is what grows with the connections.
+    /// An allowance per upload connection for what it holds between the client and a slow
+    /// upstream (NIO and AsyncHTTPClient buffers, and the allocator's slack around them). Measured,
+    /// not derived: alone the peak is 130–290 MiB; with the whole suite running beside it (uvicorn
+    /// reading more slowly) it reached 406 and 411 MiB in two of six runs.
     static let perConnectionMiB = 2
 
     @Test("48 concurrent 8 MB uploads to a captured route: every response 200, peak RSS within the bound, truncations counted")

@@ -30,6 +30,7 @@ public final class AuditPublisher: Service, ExchangeSink {
     private let producer: KafkaProducer
     private let builder: EnvelopeBuilder
     private let queue: ExchangeQueue
+    private let orderGate = OrderGate()
     private let spool: Spool
     private let sequence: ProducerSequence
     private let keyField: HTTPField.Name?
@@ -91,16 +92,29 @@ public final class AuditPublisher: Service, ExchangeSink {
         var exchange = exchange
         exchange.sequence = sequence.next()
         defer { metrics.queueBytes.record(queue.queuedBytes) }
-        if queue.offer(exchange) { return }
         switch configuration.overflowPolicy {
         case .block:
-            if await !queue.offerWaiting(exchange) {
-                await store(await overflowEntry(for: exchange), exchangeID: exchange.exchangeID)
-            }
+            if queue.offer(exchange) { return }
+            if await !queue.offerWaiting(exchange) { await spoolInOrder(after: exchange, endingOverflow: false) }
         case .drop:
+            if queue.offer(exchange) { return }
             drop(exchange.exchangeID, sequence: exchange.sequence, .queueFull, "queue holds \(queue.queuedBytes) of \(queue.maxBytes) bytes")
         default:
+            if queue.offer(exchange, startingOverflow: true) { return }
+            await spoolInOrder(after: exchange, endingOverflow: true)
+        }
+    }
+
+    /// Spools the exchanges still queued, oldest first, and then `exchange`, under the order gate
+    /// (first come, first served): an overflowing exchange never reaches the spool before older
+    /// ones, and while it waits newer ones overflow behind it instead of entering the queue.
+    private func spoolInOrder(after exchange: CapturedExchange, endingOverflow: Bool) async {
+        await orderGate.withGate {
+            for older in queue.takeAll() {
+                await store(await overflowEntry(for: older), exchangeID: older.exchangeID)
+            }
             await store(await overflowEntry(for: exchange), exchangeID: exchange.exchangeID)
+            if endingOverflow { queue.endOverflow() }
         }
     }
 
@@ -116,9 +130,13 @@ public final class AuditPublisher: Service, ExchangeSink {
             background.addTask { await self.announceDropsPeriodically() }
             await withGracefulShutdownHandler {
                 await withTaskCancellationHandler {
-                    while let exchange = await queue.next() {
-                        metrics.queueBytes.record(queue.queuedBytes)
-                        await publish(await entry(for: exchange), exchangeID: exchange.exchangeID)
+                    while await queue.waitForItem() {
+                        // Taken under the gate: an overflow may have spooled it meanwhile.
+                        await orderGate.withGate {
+                            guard let exchange = queue.take() else { return }
+                            metrics.queueBytes.record(queue.queuedBytes)
+                            await publish(await entry(for: exchange), exchangeID: exchange.exchangeID)
+                        }
                     }
                 } onCancel: {
                     queue.finish()

@@ -18,7 +18,7 @@ struct CompletenessTests {
         return ids
     }
 
-    @Test("a producer SIGKILLed under load and restarted on its spool: reconcile reports as lost exactly what the clients' ledger misses, and queue-full drops as explained")
+    @Test("a producer SIGKILLed under load and restarted on its spool: reconcile reports as lost what the clients' ledger misses (up to the exchanges in flight), and queue-full drops as explained")
     func killedProducer() async throws {
         let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
         let topic = IntegrationBroker.uniqueTopic("complete")
@@ -79,9 +79,12 @@ struct CompletenessTests {
         }
         let lost = lines.filter { $0.contains("LOST") }.compactMap(count).reduce(0, +)
         let explained = lines.filter { $0.contains("dropped") && $0.hasSuffix(": queue_full") }.compactMap(count).reduce(0, +)
-        // Lost = what the clients' ledger misses, plus at most the exchanges whose response was
-        // written but not yet read by a client when the process died (one per connection).
-        #expect(lost >= missing.count && lost <= missing.count + 4, "reconcile says \(lost) lost, the ledger misses \(missing.count)")
+        // Lost and the clients' ledger's misses differ at most by the exchanges in flight on the
+        // four connections when the process died: one answered but not yet numbered (the number is
+        // given when the publisher takes it, after the response) is missed but not counted lost;
+        // one numbered whose response the client had not read yet is counted lost but not missed.
+        #expect(abs(lost - missing.count) <= 4, "reconcile says \(lost) lost, the ledger misses \(missing.count)")
+        #expect(missing.count <= 4 || lost > 0, "losses went unreported")
         #expect(result.status == (lost > 0 ? 1 : 0))
         #expect(explained == 10, "the ten queue-full drops are explained gaps: \(report)")
         let producers = lines.filter { $0.hasPrefix("producer ") }

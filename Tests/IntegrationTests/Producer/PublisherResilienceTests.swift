@@ -295,6 +295,50 @@ struct PublisherResilienceTests {
         }
     }
 
+    @Test("under overflow to the spool, each key's envelopes reach Kafka in the order its requests were made")
+    func overflowKeepsOrder() async throws {
+        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
+        let topic = IntegrationBroker.uniqueTopic("overflow-order")
+        let upstream = try await UpstreamApp.start()
+        defer { upstream.stop() }
+        // Room for about three exchanges (each holds two 64 KiB capture buffers). Until the first
+        // reachability check gives up (2 s, the broker is down) nothing leaves the queue, so the
+        // first exchanges wait there while later ones of the same clients overflow to the spool.
+        let producer = try await ProducerProcess.start(arguments: Self.producerArguments(
+            upstream: upstream, broker: broker.bootstrap, topic: topic,
+            spool: ProducerProcess.temporarySpool(), extra: ["--overflow-policy", "spool", "--queue-max-bytes", "400KiB"]))
+        // Eight clients, one key each, each sending its requests one after another.
+        let acknowledged = await withTaskGroup(of: [String].self) { group in
+            for client in 0..<8 {
+                group.addTask {
+                    var answered: [String] = []
+                    for index in 0..<6 {
+                        let requestID = "order-\(client)-\(String(format: "%03d", index))"
+                        let reply = try? await HTTPTestClient.send("\(producer.proxyURL)/api/echo", headers: [
+                            ("Content-Type", "application/json"), ("X-Request-ID", requestID), ("X-Tenant", "client-\(client)"),
+                        ], body: Self.body(index, bytes: 8192), timeout: .seconds(10))
+                        if reply?.status == 200 { answered.append(requestID) }
+                    }
+                    return answered
+                }
+            }
+            return await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(acknowledged.count == 48)
+        try await broker.start()
+        let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
+        let missing = try await collector.waitForAll(Set(acknowledged), timeout: .seconds(60))
+        #expect(missing.isEmpty)
+        #expect(try await producer.metric("auditshipper_exchanges_spooled_total") == 48)
+        for client in 0..<8 {
+            let requests = collector.all.filter { $0.key == "client-\(client)" }.sorted { $0.positions[0] < $1.positions[0] }.map(\.record.requestID)
+            #expect(requests == requests.sorted(), "client-\(client): envelopes out of request order: \(requests)")
+        }
+        try await collector.stop()
+        #expect(await producer.terminate() == 0)
+        await broker.stop()
+    }
+
     @Test("a damaged spool record is skipped and counted; the rest is replayed after a graceful stop and restart")
     func damagedSpool() async throws {
         let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)

@@ -1,0 +1,43 @@
+import ArgumentParser
+import AuditArchive
+
+/// `audit-archive reconcile ROOT`.
+struct ReconcileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Prove the archive complete per producer: sequence gaps explained by drop notices, lost, and duplicates.",
+        discussion: """
+            Every exchange carries its producer's id and a sequence number (1, 2, 3, … without
+            holes), and whatever a producer drops it announces in a drop notice. For each producer
+            this prints the numbers archived, the missing numbers a drop notice explains (with its
+            reason), the missing numbers nothing explains (lost: a killed process, a lost topic
+            partition, deleted segments), and exchanges archived more than once (a replay after a
+            crash). Exits 1 when any number is lost or anything could not be read.
+            """
+    )
+
+    @Argument(help: "The archive root.")
+    var root: String
+
+    func run() throws {
+        let reconciliation = try withArchiveErrors { try ArchiveReconciliation.compute(root: root) }
+        for producer in reconciliation.producers {
+            print("producer \(producer.id): sequences 1-\(producer.highest), \(producer.archived) archived")
+            for gap in producer.explained { print("  dropped \(gap) (\(gap.count)): \(gap.reason ?? "")") }
+            for gap in producer.unexplained { print("  LOST \(gap) (\(gap.count)): no exchange and no drop notice") }
+            for duplicate in producer.duplicates { print("  duplicate \(duplicate.id): archived \(duplicate.count) times") }
+        }
+        if reconciliation.unsequenced > 0 {
+            print("\(reconciliation.unsequenced) exchanges without a producer sequence (written before sequences existed)")
+        }
+        let lost = reconciliation.producers.reduce(0) { $0 + $1.lost }
+        let problems = ProblemReporter()
+        reconciliation.problems.forEach(problems.report)
+        if lost > 0 {
+            print("INCOMPLETE: \(lost) exchanges lost")
+            throw ExitCode(1)
+        }
+        problems.exitIfAny()
+        print("COMPLETE: every missing sequence number is explained by a drop notice")
+    }
+}

@@ -235,8 +235,10 @@ let package = Package(
         .testTarget(
             name: "AuditPublisherTests",
             dependencies: [
+                "AuditCapture",
                 "AuditEnvelope",
                 "AuditPublisher",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

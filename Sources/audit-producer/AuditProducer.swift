@@ -70,7 +70,6 @@ struct AuditProducer: AsyncParsableCommand {
             publisher = try AuditPublisher(
                 configuration: settings.publisher,
                 producer: producer,
-                envelopeBuilder: EnvelopeBuilder(configuration: settings.capture),
                 logger: logger
             )
         } catch {

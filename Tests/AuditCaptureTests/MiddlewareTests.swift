@@ -140,10 +140,7 @@ struct MiddlewareTests {
         #expect(exchange.requestBody.truncated)
         #expect(exchange.requestBody.size == body.readableBytes)
         #expect(exchange.requestBody.joined() == body.getSlice(at: 0, length: 10_000))
-        let record = EnvelopeBuilder(configuration: CaptureConfiguration()).record(for: exchange)
-        #expect(record.request.body.encoding == .text)
-        #expect(record.request.body.jsonError != nil)
-        #expect(record.request.body.captured == 10_000)
+        #expect(exchange.requestBody.chunks.reduce(0) { $0 + $1.readableBytes } == 10_000)
     }
 
     @Test("a streamed response keeps its Content-Length and arrives whole over a live server")

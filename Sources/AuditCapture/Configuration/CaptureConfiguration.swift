@@ -20,18 +20,10 @@ public struct CaptureConfiguration: Sendable {
     /// Default: 128 MiB.
     public var captureMemoryMax: Int? = 128 * 1024 * 1024
 
-    /// What to redact.
-    /// Default: the credential headers listed in ``RedactionConfiguration``.
-    public var redaction = RedactionConfiguration()
-
     /// The header that carries the request id; propagated when present, otherwise set to the
     /// exchange id, and returned on the response.
     /// Default: `X-Request-ID`.
     public var requestIDHeader: String = "X-Request-ID"
-
-    /// The CloudEvents `source` of envelopes (service/instance).
-    /// Default: `audit-producer`.
-    public var eventSource: String = "audit-producer"
 
     /// Creates a configuration with the defaults above.
     public init() {}

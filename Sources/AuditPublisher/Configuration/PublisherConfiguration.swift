@@ -26,6 +26,14 @@ public struct PublisherConfiguration: Sendable {
     /// Default: see ``SpoolConfiguration``.
     public var spool = SpoolConfiguration()
 
+    /// What to redact when envelopes are built.
+    /// Default: the credential headers listed in ``RedactionConfiguration``.
+    public var redaction = RedactionConfiguration()
+
+    /// The CloudEvents `source` of envelopes (service/instance).
+    /// Default: `audit-producer`.
+    public var eventSource: String = "audit-producer"
+
     /// How long a graceful shutdown waits for queued and in-flight envelopes to be acknowledged;
     /// what is left then goes to the spool.
     /// Default: 10 s.

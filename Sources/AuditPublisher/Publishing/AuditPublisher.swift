@@ -53,15 +53,14 @@ public final class AuditPublisher: Service, ExchangeSink {
 
     /// Creates a publisher and opens its spool.
     /// - Parameters:
-    ///   - configuration: Topic, key, queue, overflow and spool settings.
+    ///   - configuration: Topic, key, queue, overflow, spool, redaction and event source settings.
     ///   - producer: The Kafka producer; the publisher closes it when it stops.
-    ///   - envelopeBuilder: Builds (and redacts) envelopes.
     ///   - logger: For drops, spool and Kafka state changes.
     /// - Throws: When the spool directory cannot be created or read.
-    public init(configuration: PublisherConfiguration, producer: KafkaProducer, envelopeBuilder: EnvelopeBuilder, logger: Logger) throws {
+    public init(configuration: PublisherConfiguration, producer: KafkaProducer, logger: Logger) throws {
         self.configuration = configuration
         self.producer = producer
-        self.builder = envelopeBuilder
+        self.builder = EnvelopeBuilder(configuration: configuration)
         self.queue = ExchangeQueue(maxBytes: configuration.queueMaxBytes)
         self.spool = try Spool(configuration: configuration.spool)
         self.sequence = try ProducerSequence(directory: configuration.spool.directory)

@@ -37,9 +37,12 @@ struct ProducerSettings {
         }
         proxy = try Self.proxy(upstream: url, options: options, reader: reader)
 
-        capture = try Self.capture(options: options, reader: reader)
+        let (capture, redaction, eventSource) = try Self.capture(options: options, reader: reader)
+        self.capture = capture
         kafka = try Self.kafka(options: options, reader: reader)
         publisher = PublisherConfiguration()
+        publisher.redaction = redaction
+        publisher.eventSource = eventSource
         publisher.topic = reader.value(options.kafkaTopic, flag: "kafka-topic", env: "AUDIT_KAFKA_TOPIC")?.value ?? publisher.topic
         publisher.keyHeader = reader.value(options.keyHeader, flag: "key-header", env: "AUDIT_KEY_HEADER")?.value
         publisher.queueMaxBytes = try reader.bytes(options.queueMaxBytes, flag: "queue-max-bytes", env: "AUDIT_QUEUE_MAX_BYTES", default: publisher.queueMaxBytes)
@@ -95,8 +98,14 @@ struct ProducerSettings {
         return proxy
     }
 
-    private static func capture(options: ProducerOptions, reader: SettingReader) throws -> CaptureConfiguration {
+    /// What to capture, and how the envelopes built from it are redacted and named (the
+    /// publisher's part of the same routes file and flags).
+    private static func capture(
+        options: ProducerOptions,
+        reader: SettingReader
+    ) throws -> (CaptureConfiguration, RedactionConfiguration, eventSource: String) {
         var capture = CaptureConfiguration()
+        var redaction = RedactionConfiguration()
         if let (path, _) = reader.value(options.routesFile, flag: "routes-file", env: "AUDIT_ROUTES_FILE") {
             let file = try RoutesFile.load(path: path)
             capture.rules = try file.rules(file: path)
@@ -108,9 +117,9 @@ struct ProducerSettings {
                 }
                 capture.bodyCaptureLimit = bytes
             }
-            capture.redaction.headers.formUnion(file.redact?.headers ?? [])
-            capture.redaction.jsonFields.formUnion(file.redact?.jsonFields ?? [])
-            capture.redaction.jsonPointers += file.redact?.jsonPointers ?? []
+            redaction.headers.formUnion(file.redact?.headers ?? [])
+            redaction.jsonFields.formUnion(file.redact?.jsonFields ?? [])
+            redaction.jsonPointers += file.redact?.jsonPointers ?? []
         }
         for (index, route) in reader.list(options.route, env: "AUDIT_ROUTES", separator: ";").enumerated() {
             do {
@@ -121,10 +130,10 @@ struct ProducerSettings {
         }
         capture.captureMemoryMax = try reader.bytes(options.captureMemoryMax, flag: "capture-memory-max", env: "AUDIT_CAPTURE_MEMORY_MAX", default: capture.captureMemoryMax ?? 0)
         capture.bodyCaptureLimit = try reader.bytes(options.captureLimit, flag: "capture-limit", env: "AUDIT_CAPTURE_LIMIT", default: capture.bodyCaptureLimit)
-        capture.redaction.headers.formUnion(reader.list(options.redactHeader, env: "AUDIT_REDACT_HEADERS", separator: ","))
-        capture.redaction.jsonFields.formUnion(reader.list(options.redactJsonField, env: "AUDIT_REDACT_JSON_FIELDS", separator: ","))
-        capture.redaction.jsonPointers += reader.list(options.redactJsonPointer, env: "AUDIT_REDACT_JSON_POINTERS", separator: ",")
-        for pointer in capture.redaction.jsonPointers where !pointer.hasPrefix("/") {
+        redaction.headers.formUnion(reader.list(options.redactHeader, env: "AUDIT_REDACT_HEADERS", separator: ","))
+        redaction.jsonFields.formUnion(reader.list(options.redactJsonField, env: "AUDIT_REDACT_JSON_FIELDS", separator: ","))
+        redaction.jsonPointers += reader.list(options.redactJsonPointer, env: "AUDIT_REDACT_JSON_POINTERS", separator: ",")
+        for pointer in redaction.jsonPointers where !pointer.hasPrefix("/") {
             throw ConfigurationError("--redact-json-pointer / AUDIT_REDACT_JSON_POINTERS", "'\(pointer)' is not a JSON Pointer (it must start with '/')")
         }
         if let (header, key) = reader.value(options.requestIdHeader, flag: "request-id-header", env: "AUDIT_REQUEST_ID_HEADER") {
@@ -133,9 +142,9 @@ struct ProducerSettings {
             }
             capture.requestIDHeader = header
         }
-        capture.eventSource = reader.value(options.source, flag: "source", env: "AUDIT_SOURCE")?.value
+        let eventSource = reader.value(options.source, flag: "source", env: "AUDIT_SOURCE")?.value
             ?? "audit-producer/\(ProcessInfo.processInfo.hostName)"
-        return capture
+        return (capture, redaction, eventSource)
     }
 
     private static func kafka(options: ProducerOptions, reader: SettingReader) throws -> KafkaProducerConfiguration {

@@ -1,16 +1,18 @@
+import AuditCapture
 import AuditEnvelope
 import HTTPTypes
 import NIOCore
 
 /// Turns a ``CapturedExchange`` into an ``AuditEnvelope``: applies header and JSON-field
-/// redaction, hashes the bodies and chooses their representation. Runs off the response path.
+/// redaction, hashes the bodies and chooses their representation. Runs off the response path,
+/// for the publisher, which numbers the exchanges it builds.
 public struct EnvelopeBuilder: Sendable {
     private let redaction: RedactionConfiguration
     /// The CloudEvents `source` of the envelopes it builds.
     public let eventSource: String
 
     /// Creates a builder for the redaction rules and event source of `configuration`.
-    public init(configuration: CaptureConfiguration) {
+    public init(configuration: PublisherConfiguration) {
         self.redaction = configuration.redaction
         self.eventSource = configuration.eventSource
     }

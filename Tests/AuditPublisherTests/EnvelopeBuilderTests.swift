@@ -5,14 +5,15 @@ import NIOCore
 import Testing
 
 @testable import AuditCapture
+import AuditPublisher
 
 @Suite("Envelope builder and redaction")
 struct EnvelopeBuilderTests {
-    static func exchange(requestBody: String, contentType: String = "application/json", headers: HTTPFields = [:]) -> CapturedExchange {
+    static func exchange(requestBody: String, contentType: String = "application/json", headers: HTTPFields = [:], limit: Int = 1 << 20) -> CapturedExchange {
         var requestHeaders = headers
         requestHeaders[.contentType] = contentType
         requestHeaders[HTTPField.Name("traceparent")!] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-        let tee = BodyTee(limit: 1 << 20)
+        let tee = BodyTee(limit: limit)
         tee.append(ByteBuffer(string: requestBody))
         tee.complete()
         return CapturedExchange(
@@ -24,9 +25,20 @@ struct EnvelopeBuilderTests {
         )
     }
 
+    @Test("a JSON body truncated at capture is kept as text, flagged, with the bytes captured")
+    func truncatedBody() {
+        let body = "{\"pad\":\"" + String(repeating: "x", count: 50_000) + "\"}"
+        let record = EnvelopeBuilder(configuration: PublisherConfiguration()).record(for: Self.exchange(requestBody: body, limit: 10_000))
+        #expect(record.request.body.truncated)
+        #expect(record.request.body.encoding == .text)
+        #expect(record.request.body.jsonError != nil)
+        #expect(record.request.body.captured == 10_000)
+        #expect(record.request.body.size == body.utf8.count)
+    }
+
     @Test("credential headers are redacted by default and listed")
     func headerRedaction() throws {
-        let builder = EnvelopeBuilder(configuration: CaptureConfiguration())
+        let builder = EnvelopeBuilder(configuration: PublisherConfiguration())
         let record = builder.record(for: Self.exchange(requestBody: "{}", headers: [.authorization: "Bearer abc", .cookie: "a=b"]))
         #expect(record.request.headers.first { $0.name == "Authorization" }?.value == "[REDACTED]")
         #expect(record.request.headers.first { $0.name == "Cookie" }?.value == "[REDACTED]")
@@ -39,7 +51,7 @@ struct EnvelopeBuilderTests {
 
     @Test("JSON fields are redacted by key anywhere and by pointer with wildcards; other bytes stay")
     func bodyRedaction() throws {
-        var configuration = CaptureConfiguration()
+        var configuration = PublisherConfiguration()
         configuration.redaction.jsonFields = ["password"]
         configuration.redaction.jsonPointers = ["/card/number", "/items/*/ssn", "/a~1b"]
         let body = #"{"user":"ann", "password":"p1", "card":{"number":"4111","exp":"12/30"},"items":[{"ssn":"1","n":1},{"ssn":"2"}],"deep":{"password":{"x":1}},"a/b":true}"#
@@ -55,7 +67,7 @@ struct EnvelopeBuilderTests {
 
     @Test("a JSON-declared body that cannot be parsed is withheld when fields must be redacted")
     func withheldWhenUnparseable() {
-        var configuration = CaptureConfiguration()
+        var configuration = PublisherConfiguration()
         configuration.redaction.jsonFields = ["password"]
         let record = EnvelopeBuilder(configuration: configuration).record(for: Self.exchange(requestBody: #"{"password":"p1""#))
         #expect(record.request.body.data.readableBytes == 0)

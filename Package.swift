@@ -196,6 +196,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka"]
@@ -203,6 +207,7 @@ let package = Package(
         .testTarget(
             name: "AuditEnvelopeTests",
             dependencies: [
+                "TestSupport",
                 "AuditEnvelope",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -221,6 +226,7 @@ let package = Package(
         .testTarget(
             name: "AuditProxyTests",
             dependencies: [
+                "TestSupport",
                 "AuditCapture",
                 "AuditProxy",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -253,6 +259,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
+                "TestSupport",
                 "AuditArchive",
                 "AuditEnvelope",
                 "Kafka",

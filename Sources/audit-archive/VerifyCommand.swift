@@ -82,13 +82,10 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     private static func readPublicKey(_ path: String) -> ManifestPublicKey {
-        guard let data = FileManager.default.contents(atPath: path), data.count <= 64 * 1024 else {
-            exitWithMessage("--public-key: cannot read '\(path)'")
-        }
         do throws(ArchiveError) {
-            return try ManifestPublicKey(pem: String(decoding: data, as: UTF8.self))
+            return try ManifestPublicKey(contentsOfFile: path)
         } catch {
-            exitWithMessage("--public-key '\(path)': \(error.reason)")
+            exitWithMessage("--public-key \(error.reason)")
         }
     }
 

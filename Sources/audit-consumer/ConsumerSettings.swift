@@ -91,13 +91,10 @@ struct ConsumerSettings {
 
     /// Reads the signing key file.
     private static func signingKey(at path: String, key: String) throws(ConfigurationError) -> ManifestSigningKey {
-        guard let data = FileManager.default.contents(atPath: path), data.count <= 64 * 1024 else {
-            throw ConfigurationError(key, "cannot read '\(path)' (a PEM key of at most 64 KiB)")
-        }
         do throws(ArchiveError) {
-            return try ManifestSigningKey(pem: String(decoding: data, as: UTF8.self))
+            return try ManifestSigningKey(contentsOfFile: path)
         } catch {
-            throw ConfigurationError(key, "'\(path)': \(error.reason); make a key with `audit-archive keygen`")
+            throw ConfigurationError(key, "\(error.reason); make a key with `audit-archive keygen`")
         }
     }
 }

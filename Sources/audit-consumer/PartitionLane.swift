@@ -13,7 +13,6 @@ import Logging
 /// `@unchecked Sendable`: `archiver` and `failed` are read and written only inside blocks that
 /// run on `queue`, a serial queue, so no two accesses overlap; the archiver never leaves it.
 final class PartitionLane: @unchecked Sendable {
-    let partition: KafkaTopicPartition
     private let queue: DispatchQueue
     private var archiver: PartitionArchiver?
     private var failed = false
@@ -52,7 +51,7 @@ final class PartitionLane: @unchecked Sendable {
                     let archiver = try PartitionArchiver(
                         topic: partition.topic, partition: partition.partition, configuration: configuration, chunkBudget: chunkBudget, logger: logger
                     )
-                    let lane = PartitionLane(archiver: archiver, partition: partition, queue: queue, backlog: backlog, commit: commit, onFailure: onFailure)
+                    let lane = PartitionLane(archiver: archiver, queue: queue, backlog: backlog, commit: commit, onFailure: onFailure)
                     return Opened(lane: lane, startOffset: archiver.startOffset, head: archiver.resumedFrom)
                 }.mapError { $0 as Error })
             }
@@ -61,13 +60,11 @@ final class PartitionLane: @unchecked Sendable {
 
     private init(
         archiver: PartitionArchiver,
-        partition: KafkaTopicPartition,
         queue: DispatchQueue,
         backlog: ArchiveBacklog,
         commit: @escaping @Sendable ([ClosedSegment]) async -> Void,
         onFailure: @escaping @Sendable (ArchiveError) -> Void
     ) {
-        self.partition = partition
         self.archiver = archiver
         self.queue = queue
         self.backlog = backlog

@@ -1,6 +1,7 @@
 import AuditEnvelope
 import NIOCore
 import Testing
+import TestSupport
 
 @Suite("Hostile chunk records")
 struct HostileChunkTests {
@@ -106,18 +107,5 @@ struct HostileChunkTests {
             _ = reassembler.takeGivenUp()
             #expect(budget.heldBytes <= 100_000)
         }
-    }
-}
-
-/// A small deterministic generator for bounded random inputs.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

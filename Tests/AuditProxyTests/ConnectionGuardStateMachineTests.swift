@@ -1,6 +1,7 @@
 @testable import AuditProxy
 import NIOCore
 import Testing
+import TestSupport
 
 @Suite("Connection guard state machine")
 struct ConnectionGuardStateMachineTests {
@@ -130,18 +131,5 @@ struct ConnectionGuardStateMachineTests {
             #expect(refusals == (expectRefusal ? 1 : 0), "limit \(limit), head end \(String(describing: headEnd)), \(stream.count) bytes")
             if expectRefusal { #expect(forwarded <= limit) }
         }
-    }
-}
-
-/// A small seeded generator so that random tests repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -40,17 +40,15 @@ enum ArchiveFile {
 
     /// Writes `buffer` to a new file at `path`, fsyncs and closes it.
     static func writeDurably(_ buffer: ByteBuffer, to path: String) throws(ArchiveError) {
-        let descriptor = try create(path)
-        defer { close(descriptor) }
-        try buffer.withUnsafeReadableBytes { bytes throws(ArchiveError) in try write(descriptor, bytes, path: path) }
-        try sync(descriptor, path: path)
+        try write(buffer, to: path, durable: true)
     }
 
-    /// Writes `buffer` to a new file at `path` and closes it, without fsync.
-    static func write(_ buffer: ByteBuffer, to path: String) throws(ArchiveError) {
+    /// Writes `buffer` to a new file at `path` and closes it; with `durable`, fsyncs it first.
+    static func write(_ buffer: ByteBuffer, to path: String, durable: Bool) throws(ArchiveError) {
         let descriptor = try create(path)
         defer { close(descriptor) }
         try buffer.withUnsafeReadableBytes { bytes throws(ArchiveError) in try write(descriptor, bytes, path: path) }
+        if durable { try sync(descriptor, path: path) }
     }
 
     /// Makes a directory entry (a create or rename in it) durable.

@@ -19,6 +19,16 @@ public struct ManifestPublicKey: Sendable, Hashable {
         try self.init(raw: Ed25519.readPEM(pem, isPrivate: false))
     }
 
+    /// Reads a PEM Ed25519 public key file (at most 64 KiB).
+    /// - Throws: ``ArchiveError`` (`invalidKey`) naming the file and the problem.
+    public init(contentsOfFile path: String) throws(ArchiveError) {
+        do {
+            try self.init(pem: try PEMFile.read(path))
+        } catch {
+            throw ArchiveError(.invalidKey, "'\(path)': \(error.reason)")
+        }
+    }
+
     /// The key as PEM (SubjectPublicKeyInfo).
     public func pem() throws(ArchiveError) -> String {
         try Ed25519.writePEM(raw: raw, isPrivate: false)

@@ -29,6 +29,16 @@ public struct ManifestSigningKey: Sendable {
         try self.init(raw: Ed25519.readPEM(pem, isPrivate: true))
     }
 
+    /// Reads a PEM Ed25519 private key file (at most 64 KiB).
+    /// - Throws: ``ArchiveError`` (`invalidKey`) naming the file and the problem.
+    public init(contentsOfFile path: String) throws(ArchiveError) {
+        do {
+            try self.init(pem: try PEMFile.read(path))
+        } catch {
+            throw ArchiveError(.invalidKey, "'\(path)': \(error.reason)")
+        }
+    }
+
     /// The key as PEM (PKCS #8), to be stored with mode 0600.
     public func pem() throws(ArchiveError) -> String {
         try Ed25519.writePEM(raw: raw, isPrivate: true)

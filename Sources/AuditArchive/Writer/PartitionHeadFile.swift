@@ -52,11 +52,7 @@ struct PartitionHeadFile {
         let directory = (path as NSString).deletingLastPathComponent
         try ArchiveFile.makeDirectory(directory)
         let staged = "\(path).tmp"
-        if durable {
-            try ArchiveFile.writeDurably(bytes, to: staged)
-        } else {
-            try ArchiveFile.write(bytes, to: staged)
-        }
+        try ArchiveFile.write(bytes, to: staged, durable: durable)
         try ArchiveFile.rename(staged, to: path)
         if durable { try ArchiveFile.syncDirectory(directory) }
     }

@@ -44,8 +44,9 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// Envelopes handed to the producer whose outcome is not known yet.
     private let inFlight = Atomic<Int>(0)
     private let spoolHasRoom = Atomic<Bool>(true)
-    /// Where envelopes of exchanges that overflow the queue are built (see ``overflowEntry(for:)``).
-    private let overflowQueue = DispatchQueue(label: "auditshipper.overflow-envelopes", attributes: .concurrent)
+    /// Where envelopes of exchanges that overflow the queue are built (see ``overflowEntry(for:)``),
+    /// one at a time, in order, under the order gate.
+    private let overflowQueue = DispatchQueue(label: "auditshipper.overflow-envelopes")
     /// Entries whose delivery failed, posted by librdkafka's delivery-report thread (which must
     /// never block) and spooled in order by ``spoolFailedDeliveries()``.
     private let failedDeliveries: AsyncStream<FailedDelivery>

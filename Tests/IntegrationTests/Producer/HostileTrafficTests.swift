@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
+import TestSupport
 
 /// audit-producer in front of a real Python app (uvicorn, h11) under hostile traffic: huge heads,
 /// encoded paths, many large uploads, half-open connections and random garbage. The process must
@@ -236,7 +237,7 @@ struct HostileTrafficTests {
     @Test("random malformed requests (fixed seed) leave the proxy alive and answering")
     func randomRequests() async throws {
         let harness = try await Harness.start(["--route", "POST /orders/**", "--header-read-timeout", "1", "--idle-timeout", "1"])
-        var generator = SeededGenerator(seed: 20261130)
+        var generator = SplitMix64(seed: 20261130)
         for round in 0..<2000 {
             let connection = try RawHTTPConnection(port: harness.producer.proxyPort)
             try? connection.send(MalformedRequest.make(using: &generator))
@@ -267,7 +268,7 @@ enum MalformedRequest {
     ]
     static let bodies = ["", "hello", "5\r\nhello\r\n0\r\n\r\n", "zz\r\nhello\r\n", "ffffffffffffffff\r\n", "3\r\nab", "0\r\n\r\n"]
 
-    static func make(using generator: inout SeededGenerator) -> [UInt8] {
+    static func make(using generator: inout SplitMix64) -> [UInt8] {
         var text = "\(methods.randomElement(using: &generator)!) \(targets.randomElement(using: &generator)!) \(versions.randomElement(using: &generator)!)\r\n"
         for _ in 0..<Int.random(in: 0...4, using: &generator) { text += headers.randomElement(using: &generator)! + "\r\n" }
         if Bool.random(using: &generator) { text += "\r\n" + bodies.randomElement(using: &generator)! }
@@ -277,18 +278,5 @@ enum MalformedRequest {
         }
         if Int.random(in: 0..<4, using: &generator) == 0 { bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &generator))) }
         return bytes
-    }
-}
-
-/// A small seeded generator (SplitMix64) so that random tests repeat exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

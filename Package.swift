@@ -241,6 +241,7 @@ let package = Package(
         .testTarget(
             name: "AuditPublisherTests",
             dependencies: [
+                "TestSupport",
                 "AuditCapture",
                 "AuditEnvelope",
                 "AuditPublisher",

@@ -113,26 +113,45 @@ struct SpoolTests {
         #expect(replay.entries == [4, 5].map { Self.entry($0) })
     }
 
-    @Test("spooling mode: a fresh spool sends directly, spools on demand, sends again once drained; leftovers spool first")
-    func spoolingMode() async throws {
+    @Test("the I/O queue: lanes replay in order, the retry lane first; an empty spool reads nil; leftovers are known at start")
+    func ioQueue() async throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var configuration = SpoolConfiguration()
         configuration.directory = directory
         let spool = try Spool(configuration: configuration)
-        #expect(try await spool.appendIfSpooling(Self.entry(1)) == nil)
-        #expect(try await spool.append(Self.entry(2)))
-        #expect(try await spool.appendIfSpooling(Self.entry(3)) == true)
-        let replay = try #require(try await spool.nextReplay())
-        #expect(replay.entries == [2, 3].map { Self.entry($0) })
-        try await spool.finished(replay.segment)
+        #expect(spool.wasEmptyAtStart)
         #expect(try await spool.nextReplay() == nil)
-        #expect(try await spool.appendIfSpooling(Self.entry(4)) == nil)
+        #expect(try await spool.append(Self.entry(2)))
+        #expect(try await spool.append(Self.entry(3)))
+        #expect(try await spool.append(Self.entry(1), to: .retry))
+        var replayed: [[SpoolEntry]] = []
+        while let replay = try await spool.nextReplay() {
+            replayed.append(replay.segment.entries)
+            try await spool.finished(replay)
+        }
+        #expect(replayed == [[Self.entry(1)], [2, 3].map { Self.entry($0) }])
 
-        #expect(try await spool.append(Self.entry(5)))
+        #expect(try await spool.append(Self.entry(5), to: .retry))
         try await spool.close()
         let restarted = try Spool(configuration: configuration)
-        #expect(try await restarted.appendIfSpooling(Self.entry(6)) == true, "a spool with leftovers keeps new entries behind them")
+        #expect(!restarted.wasEmptyAtStart, "an earlier run's entries go first")
+        #expect(try await restarted.nextReplay()?.segment.entries == [Self.entry(5)])
+    }
+
+    @Test("the size limit covers both lanes together")
+    func sharedLimit() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = SpoolConfiguration()
+        configuration.directory = directory
+        // Room for three entries in one lane, two in both together (each lane has a file header).
+        configuration.maxBytes = 3 * SpoolFraming.frame(Self.entry(0)).readableBytes + 2 * SpoolFraming.fileHeader.count - 1
+        let spool = try Spool(configuration: configuration)
+        #expect(try await spool.append(Self.entry(0)))
+        #expect(try await spool.append(Self.entry(1), to: .retry))
+        #expect(try await spool.append(Self.entry(2)) == false, "the retry lane's bytes count against the main lane")
+        #expect(try await spool.append(Self.entry(3), to: .retry) == false)
     }
 }
 

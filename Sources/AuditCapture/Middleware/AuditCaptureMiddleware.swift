@@ -7,7 +7,8 @@ import Hummingbird
 /// For a request that a ``RouteRule`` selects, it tees the request body as the handler reads it
 /// and the response body as it is written (chunks are retained, not copied, up to the capture
 /// limit), propagates or sets the request id header, and hands the finished exchange to an
-/// ``ExchangeSink`` after the last byte is written. Requests no rule selects pass straight through.
+/// ``ExchangeSink`` after the last byte is written (before the last chunk, for a sink that
+/// ``ExchangeSink/recordsBeforeResponseEnds``). Requests no rule selects pass straight through.
 ///
 /// ```swift
 /// router.add(middleware: try AuditCaptureMiddleware(configuration: configuration, sink: publisher))
@@ -81,7 +82,7 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
         let body = response.body
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
             do {
-                try await body.write(TeeResponseBodyWriter(parent: writer, recorder: recorder))
+                try await body.write(TeeResponseBodyWriter(parent: writer, recorder: recorder, holdsLastChunk: sink.recordsBeforeResponseEnds))
             } catch {
                 // The writer records client failures itself; what is left failed producing the body.
                 await recorder.finish(outcome: Self.outcome(of: error), detail: String(describing: error))

@@ -18,6 +18,11 @@ public struct PublisherConfiguration: Sendable {
     /// Default: `.spool`.
     public var overflowPolicy: OverflowPolicy = .spool
 
+    /// What an exchange survives before Kafka acknowledged it: `.memory` (queue, spool only when
+    /// needed) or `.disk` (every exchange spooled before its response ends).
+    /// Default: `.memory` (see BENCHMARKS.md for the cost of `.disk`).
+    public var durability: Durability = .memory
+
     /// The Kafka message limit; larger envelopes are split into chunks.
     /// Default: 1,000,000 bytes (Kafka's default), the same as ``KafkaProducerConfiguration/messageMaxBytes``.
     public var messageMaxBytes: Int = 1_000_000

@@ -7,6 +7,7 @@ final class ReplayBatch: Sendable {
         var outcomes: [Bool?]
         var pending: Int
         var waiter: CheckedContinuation<Void, Never>?
+        var isCancelled = false
     }
 
     private let state: Mutex<State>
@@ -33,15 +34,26 @@ final class ReplayBatch: Sendable {
         for remaining in index..<count { record(remaining, delivered: false) }
     }
 
-    /// Waits for every outcome; returns the length of the delivered prefix and the total delivered.
+    /// Waits for every outcome, or until the task is cancelled (shutdown: what is not known to be
+    /// delivered stays in the spool); returns the length of the delivered prefix and the total
+    /// delivered.
     func wait() async -> (prefix: Int, delivered: Int) {
-        await withCheckedContinuation { continuation in
-            let done = state.withLock { state -> Bool in
-                if state.pending == 0 { return true }
-                state.waiter = continuation
-                return false
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let done = state.withLock { state -> Bool in
+                    if state.pending == 0 || state.isCancelled { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if done { continuation.resume() }
             }
-            if done { continuation.resume() }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.isCancelled = true
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
         }
         return state.withLock { state in
             (state.outcomes.prefix { $0 == true }.count, state.outcomes.filter { $0 == true }.count)

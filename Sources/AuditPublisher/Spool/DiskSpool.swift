@@ -60,10 +60,11 @@ final class DiskSpool {
     /// Whether nothing is waiting for replay.
     var isEmpty: Bool { sealed.isEmpty && (active.map { $0.segment.bytes <= SpoolFraming.fileHeader.count } ?? true) }
 
-    /// Appends an entry; `false` when the spool is at its size limit.
-    func append(_ entry: SpoolEntry) throws -> Bool {
+    /// Appends an entry; `false` when the spool, with `otherBytes` held elsewhere under the same
+    /// limit, is at its size limit.
+    func append(_ entry: SpoolEntry, besides otherBytes: Int = 0) throws -> Bool {
         let framed = SpoolFraming.frame(entry)
-        guard totalBytes + framed.readableBytes <= maxBytes else { return false }
+        guard totalBytes + otherBytes + framed.readableBytes <= maxBytes else { return false }
         if let current = active, current.segment.bytes + framed.readableBytes > segmentBytes, current.segment.bytes > SpoolFraming.fileHeader.count {
             try seal()
         }

@@ -1,104 +1,113 @@
 import Dispatch
 import Metrics
 
-/// The disk spool as the publisher uses it: every operation runs on one serial I/O queue, off
-/// Swift's cooperative pool, and the spooling mode lives there too, so that the choice "spool or
-/// send" and the append happen as one step.
+/// The disk spool as the publisher uses it: two lanes of ``DiskSpool`` segments, every operation
+/// run on one serial I/O queue, off Swift's cooperative pool, in the order it was asked for.
+/// Whether an envelope goes here or to Kafka is the ``PublisherStateMachine``'s decision.
 ///
-/// `@unchecked Sendable`: `disk` and `isSpooling` are read and written only inside blocks run on
-/// `queue`, a serial dispatch queue, so no two accesses ever overlap.
+/// Lanes keep order across failed deliveries. An envelope sent straight to Kafka whose delivery
+/// fails is older than everything in the main lane (sending directly needs an empty spool, and
+/// what is routed to the spool after a failure is newer), but its failure may be reported long
+/// after newer envelopes were spooled (librdkafka retries until its message timeout). So failed
+/// deliveries go to the retry lane (`<directory>/retry`), which replays first.
+///
+/// `@unchecked Sendable`: `lanes` is read and written only inside blocks run on `queue`, a serial
+/// dispatch queue, so no two accesses ever overlap; `wasEmptyAtStart` is immutable.
 final class Spool: @unchecked Sendable {
-    private let disk: DiskSpool
+    /// A segment to replay and its lane.
+    struct Replay {
+        var lane: SpoolLane
+        var segment: DiskSpool.Replay
+    }
+
+    private let main: DiskSpool
+    private let retries: DiskSpool
+    private let maxBytes: Int
     private let queue = DispatchQueue(label: "auditshipper.spool")
-    private var isSpooling: Bool
+    /// Whether an earlier run left nothing to replay.
+    let wasEmptyAtStart: Bool
     private let bytesGauge = Gauge(label: "auditshipper_spool_bytes")
     private let filesGauge = Gauge(label: "auditshipper_spool_files")
 
     init(configuration: SpoolConfiguration) throws {
-        disk = try DiskSpool(
-            directory: configuration.directory,
-            maxBytes: configuration.maxBytes,
-            segmentBytes: configuration.segmentBytes,
-            syncInterval: configuration.syncInterval
-        )
-        // Envelopes left by an earlier run go first: new ones queue behind them.
-        isSpooling = !disk.isEmpty
+        func lane(_ directory: String) throws -> DiskSpool {
+            try DiskSpool(directory: directory, maxBytes: configuration.maxBytes, segmentBytes: configuration.segmentBytes, syncInterval: configuration.syncInterval)
+        }
+        main = try lane(configuration.directory)
+        retries = try lane(configuration.directory + "/retry")
+        maxBytes = configuration.maxBytes
+        wasEmptyAtStart = main.isEmpty && retries.isEmpty
         recordGauges()
     }
 
-    /// Appends `entry` if the publisher is spooling; returns `nil` when it should be sent instead.
-    /// - Returns: Whether it was stored (`false`: the spool is full).
-    func appendIfSpooling(_ entry: SpoolEntry) async throws -> Bool? {
-        try await run { spool in spool.isSpooling ? try spool.appendNow(entry) : nil }
-    }
-
-    /// Switches to spooling and appends `entry`; for envelopes Kafka could not take.
-    func append(_ entry: SpoolEntry) async throws -> Bool {
+    /// Appends `entry` to `lane`.
+    /// - Returns: Whether it was stored (`false`: the two lanes together are at the size limit).
+    func append(_ entry: SpoolEntry, to lane: SpoolLane = .main) async throws -> Bool {
         try await run { spool in
-            spool.isSpooling = true
-            return try spool.appendNow(entry)
+            defer { spool.recordGauges() }
+            let (target, other) = lane == .main ? (spool.main, spool.retries) : (spool.retries, spool.main)
+            return try target.append(entry, besides: other.totalBytes)
         }
     }
 
-    /// New envelopes go to the spool from now on (Kafka is unreachable).
-    func startSpooling() async {
-        _ = try? await run { spool in spool.isSpooling = true }
-    }
-
-    /// The oldest segment to replay, sealing the active one if it is all there is; `nil` when
-    /// the spool is empty, in which case sending directly resumes.
-    func nextReplay() async throws -> DiskSpool.Replay? {
+    /// The oldest segment to replay, the retry lane first, sealing a lane's active segment if it
+    /// is all that lane has; `nil` when both are empty (every append asked for before this call
+    /// has run).
+    func nextReplay() async throws -> Replay? {
         try await run { spool in
-            if spool.disk.sealed.isEmpty {
-                if spool.disk.isEmpty {
-                    spool.isSpooling = false
-                    return nil
+            for (lane, disk) in [(SpoolLane.retry, spool.retries), (SpoolLane.main, spool.main)] {
+                if disk.sealed.isEmpty {
+                    if disk.isEmpty { continue }
+                    try disk.seal()
                 }
-                try spool.disk.seal()
+                if let segment = try disk.oldest() { return Replay(lane: lane, segment: segment) }
             }
-            return try spool.disk.oldest()
+            return nil
         }
     }
 
     /// Deletes a replayed segment.
-    func finished(_ segment: DiskSpool.Segment) async throws {
+    func finished(_ replay: Replay) async throws {
         try await run { spool in
-            try spool.disk.delete(segment)
+            try spool.disk(replay.lane).delete(replay.segment.segment)
             spool.recordGauges()
         }
     }
 
-    /// Remembers that the first `count` entries of `segment` were acknowledged.
-    func acknowledged(_ segment: DiskSpool.Segment, count: Int) async throws {
-        try await run { spool in try spool.disk.markAcknowledged(segment, count: count) }
+    /// Remembers that the first `count` entries of the replayed segment were acknowledged.
+    func acknowledged(_ replay: Replay, count: Int) async throws {
+        try await run { spool in try spool.disk(replay.lane).markAcknowledged(replay.segment.segment, count: count) }
     }
 
-    /// Fsyncs the active segment if its sync interval has passed.
+    /// Fsyncs each lane's active segment if its sync interval has passed.
     func syncIfDue() async throws {
-        try await run { spool in try spool.disk.syncIfDue() }
+        try await run { spool in
+            try spool.retries.syncIfDue()
+            try spool.main.syncIfDue()
+        }
     }
 
-    /// Fsyncs and closes the active segment.
+    /// Fsyncs and closes the active segments.
     func close() async throws {
         try await run { spool in
-            try spool.disk.close()
+            try spool.retries.close()
+            try spool.main.close()
             spool.recordGauges()
         }
     }
 
     /// Whether entries could be stored now (below the size limit).
     func hasRoom() async -> Bool {
-        (try? await run { spool in spool.disk.totalBytes < spool.disk.maxBytes }) ?? false
+        (try? await run { spool in spool.main.totalBytes + spool.retries.totalBytes < spool.maxBytes }) ?? false
     }
 
-    private func appendNow(_ entry: SpoolEntry) throws -> Bool {
-        defer { recordGauges() }
-        return try disk.append(entry)
+    private func disk(_ lane: SpoolLane) -> DiskSpool {
+        lane == .main ? main : retries
     }
 
     private func recordGauges() {
-        bytesGauge.record(disk.totalBytes)
-        filesGauge.record(disk.fileCount)
+        bytesGauge.record(main.totalBytes + retries.totalBytes)
+        filesGauge.record(main.fileCount + retries.fileCount)
     }
 
     private func run<Value: Sendable>(_ body: @escaping @Sendable (Spool) throws -> Value) async throws -> Value {

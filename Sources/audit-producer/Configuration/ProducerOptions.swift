@@ -87,6 +87,9 @@ struct ProducerOptions: ParsableArguments {
     @Option(name: .long, help: "When the queue is full: spool (to disk), drop (counted) or block (adds latency). Env: AUDIT_OVERFLOW_POLICY. Default: spool.")
     var overflowPolicy: String?
 
+    @Option(name: .long, help: "What a captured exchange survives before Kafka acknowledged it: memory (queued in memory; a killed process loses what was queued, and 'audit-archive reconcile' names it) or disk (spooled before its response's last chunk is written; a killed process loses nothing answered). Env: AUDIT_DURABILITY. Default: memory.")
+    var durability: String?
+
     @Option(name: .long, help: "Directory of the disk spool used while Kafka is down or slow; replayed at start. Env: AUDIT_SPOOL_DIR. Default: audit-spool.")
     var spoolDir: String?
 

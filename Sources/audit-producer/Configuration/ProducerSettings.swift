@@ -54,6 +54,12 @@ struct ProducerSettings {
             }
             publisher.overflowPolicy = parsed
         }
+        if let (name, key) = reader.value(options.durability, flag: "durability", env: "AUDIT_DURABILITY") {
+            guard let parsed = Durability(name: name) else {
+                throw ConfigurationError(key, "'\(name)' is not one of memory, disk")
+            }
+            publisher.durability = parsed
+        }
         if let (directory, key) = reader.value(options.spoolDir, flag: "spool-dir", env: "AUDIT_SPOOL_DIR") {
             guard !directory.isEmpty else { throw ConfigurationError(key, "must name a directory") }
             publisher.spool.directory = directory

@@ -1,0 +1,53 @@
+import AuditCapture
+import AuditEnvelope
+import Dispatch
+import NIOCore
+
+/// Building envelopes (redaction, encoding, hashing) and their Kafka records, on the threads
+/// each path needs.
+extension AuditPublisher {
+    /// The record header that carries an envelope's sequence number beside its `data`.
+    static let sequenceHeader = "auditshipper_sequence"
+
+    /// The sequence number of an entry built by this publisher.
+    static func sequence(of entry: SpoolEntry) -> Int64? {
+        entry.record.header(sequenceHeader).flatMap { Int64($0) }
+    }
+
+    /// Builds the envelope of a queued exchange on ``EnvelopeThreads``, one at a time (keeping
+    /// order): validating, hashing and copying the bodies takes milliseconds per MB, which on an
+    /// event loop (Swift concurrency's executor in audit-producer) would hold up every connection
+    /// served by that loop, and at normal priority would take cores from requests in flight.
+    func entry(for exchange: CapturedExchange) async -> SpoolEntry {
+        await EnvelopeThreads.run { self.buildEntry(for: exchange) }
+    }
+
+    /// Builds the envelope of an exchange that overflowed the queue, off the event loops but at
+    /// normal priority: its connection waits until it is spooled, and until then a crash would
+    /// lose it, so it must not wait behind the low-priority threads on a busy machine.
+    func overflowEntry(for exchange: CapturedExchange) async -> SpoolEntry {
+        await withCheckedContinuation { continuation in
+            overflowQueue.async { continuation.resume(returning: self.buildEntry(for: exchange)) }
+        }
+    }
+
+    /// Builds the envelope of an exchange whose response waits for it (``Durability/disk``), off
+    /// the event loops, several at once: exchanges of different connections have no order
+    /// between them, and one connection's next exchange waits for this one.
+    func durableEntry(for exchange: CapturedExchange) async -> SpoolEntry {
+        await withCheckedContinuation { continuation in
+            durableQueue.async { continuation.resume(returning: self.buildEntry(for: exchange)) }
+        }
+    }
+
+    private func buildEntry(for exchange: CapturedExchange) -> SpoolEntry {
+        let envelope = exchange.sequence.map { builder.envelope(for: exchange, producer: sequence.producerID, sequence: $0) } ?? builder.envelope(for: exchange)
+        let key = keyField.flatMap { exchange.requestHeaders[$0] } ?? exchange.exchangeID
+        var headers = KafkaBinaryCodec.headers(for: envelope)
+        if let number = exchange.sequence {
+            // So that a drop anywhere later (spool full, too large, replay) can name its number.
+            headers.append(HeaderField(name: Self.sequenceHeader, value: String(number)))
+        }
+        return SpoolEntry(key: ByteBuffer(string: key), record: EnvelopeRecord(headers: headers, value: envelope.data))
+    }
+}

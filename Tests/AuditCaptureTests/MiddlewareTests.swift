@@ -3,6 +3,7 @@ import AuditEnvelope
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 
 @Suite("Capture middleware in a Hummingbird app (library mode)")
@@ -165,5 +166,41 @@ struct MiddlewareTests {
         #expect(exchange.responseBody.chunks.count == 1)
         #expect(exchange.responseBody.joined() == ByteBuffer(string: chunks.map { String(buffer: $0) }.joined()))
         #expect(exchange.responseBody.size == 30_000)
+    }
+
+    @Test("a sink that records before responses end gets the whole exchange before the client has the last chunk")
+    func recordsBeforeResponseEnds() async throws {
+        let sink = GatedSink()
+        let chunks = (0..<3).map { ByteBuffer(string: String(repeating: Character(String($0)), count: 20_000)) }
+        var configuration = CaptureConfiguration()
+        configuration.rules = [try RouteRule(shortForm: "GET /stream")]
+        let router = Router()
+        router.add(middleware: try AuditCaptureMiddleware(configuration: configuration, sink: sink))
+        router.get("/stream") { _, _ in
+            Response(status: .ok, body: ResponseBody(contentLength: 60_000) { writer in
+                for chunk in chunks { try await writer.write(chunk) }
+                try await writer.finish(nil)
+            })
+        }
+        try await Application(router: router).test(.live) { client in
+            let answered = Mutex(false)
+            let request = Task {
+                try await client.execute(uri: "/stream", method: .get) { response in
+                    #expect(response.body.readableBytes == 60_000)
+                    answered.withLock { $0 = true }
+                }
+            }
+            for _ in 0..<200 where sink.exchanges.isEmpty {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let exchange = try #require(sink.exchanges.first)
+            #expect(exchange.responseBody.size == 60_000, "the sink has the whole body")
+            #expect(exchange.responseBody.isComplete)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(answered.withLock { $0 } == false, "the client must not have the whole response while the sink holds it")
+            sink.open()
+            try await request.value
+            #expect(answered.withLock { $0 })
+        }
     }
 }

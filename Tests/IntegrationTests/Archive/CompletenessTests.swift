@@ -90,4 +90,71 @@ struct CompletenessTests {
         let producers = lines.filter { $0.hasPrefix("producer ") }
         #expect(producers.count == 1, "one producer id across the three runs: \(producers)")
     }
+
+    /// Copies the spool's segment files (both lanes) from `source` to `destination`.
+    static func copySegments(from source: String, to destination: String) throws {
+        for lane in ["", "/retry"] {
+            let from = source + lane
+            let to = destination + lane
+            try FileManager.default.createDirectory(atPath: to, withIntermediateDirectories: true)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: from)) ?? [] where name.hasSuffix(".log") {
+                try FileManager.default.copyItem(atPath: "\(from)/\(name)", toPath: "\(to)/\(name)")
+            }
+        }
+    }
+
+    @Test("an exchange replayed again after a crash (its segment sent but not yet deleted) is archived twice and reported as a duplicate")
+    func crashReplayDuplicate() async throws {
+        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
+        let topic = IntegrationBroker.uniqueTopic("duplicate")
+        let spool = ProducerProcess.temporarySpool()
+        let saved = ProducerProcess.temporarySpool()
+        let root = ArchiveHarness.temporaryRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let upstream = try await UpstreamApp.start()
+        defer { upstream.stop() }
+        let arguments = PublisherResilienceTests.producerArguments(upstream: upstream, broker: broker.bootstrap, topic: topic, spool: spool)
+        // Broker down: five exchanges are spooled; a graceful stop keeps them.
+        let first = try await ProducerProcess.start(arguments: arguments)
+        let spooled = await PublisherResilienceTests.load(first, count: 5, concurrency: 1, prefix: "twice")
+        #expect(spooled.count == 5)
+        #expect(await first.terminate() == 0)
+        // What a crash between sending a segment and deleting it leaves: the segment, again.
+        try Self.copySegments(from: spool, to: saved)
+
+        try await broker.start()
+        let second = try await ProducerProcess.start(arguments: arguments)
+        try await second.waitUntilDrained(timeout: .seconds(60))
+        #expect(await second.terminate() == 0)
+        try Self.copySegments(from: saved, to: spool)
+        let third = try await ProducerProcess.start(arguments: arguments)
+        try await third.waitUntilDrained(timeout: .seconds(60))
+        #expect(try await third.metric("auditshipper_exchanges_replayed_total") == 5)
+        #expect(await third.terminate() == 0)
+
+        let consumer = try await ArchiveHarness.startConsumer(topic: topic, group: "duplicate-\(UUID().uuidString.prefix(8))", root: root, brokers: broker.bootstrap)
+        defer { consumer.kill() }
+        var exchangeIDs: [String: String] = [:]
+        for _ in 0..<120 where (try? Self.archivedRequestIDs(root: root).count) ?? 0 < 10 {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(await consumer.terminate() == 0)
+        try ArchiveQuery.forEach(in: root, filter: ExchangeFilter(), decodeRecords: true, onProblem: { Issue.record("archive problem: \($0)") }) { exchange in
+            if let record = exchange.record { exchangeIDs[record.requestID] = record.exchangeID }
+            return .proceed
+        }
+        #expect(try Self.archivedRequestIDs(root: root).count == 10, "each of the five archived twice")
+
+        let result = try await ArchiveHarness.cli(["reconcile", root])
+        let report = String(decoding: result.standardOutput, as: UTF8.self)
+        print("reconcile after a crash replay:\n\(report)")
+        for requestID in spooled {
+            let exchangeID = try #require(exchangeIDs[requestID])
+            #expect(report.contains("duplicate \(exchangeID): archived 2 times"), "\(requestID) not reported: \(report)")
+        }
+        #expect(report.components(separatedBy: "duplicate ").count - 1 == 5, "only the replayed five are duplicates")
+        #expect(result.status == 0, "duplicates are not losses: \(report)")
+        #expect(!report.contains("LOST"))
+        await broker.stop()
+    }
 }

@@ -23,6 +23,7 @@ struct ProducerConfigurationTests {
         (["--upstream", "http://127.0.0.1:1", "--kafka-property", "no.such.property=1"], "no.such.property"),
         (["--upstream", "http://127.0.0.1:1", "--kafka-compression", "brotli"], "--kafka-compression"),
         (["--upstream", "http://127.0.0.1:1", "--redact-json-pointer", "card"], "AUDIT_REDACT_JSON_POINTERS"),
+        (["--upstream", "http://127.0.0.1:1", "--durability", "fsync"], "--durability / AUDIT_DURABILITY: 'fsync' is not one of memory, disk"),
         (["--upstream", "http://127.0.0.1:1", "--unknown-flag"], "unknown-flag"),
     ])
     func badFlags(arguments: [String], expected: String) async throws {
@@ -58,7 +59,7 @@ struct ProducerConfigurationTests {
     func help() async throws {
         let (status, output) = try await Self.run(["--help"])
         #expect(status == 0)
-        for variable in ["AUDIT_UPSTREAM", "AUDIT_ROUTES_FILE", "KAFKA_BROKERS", "AUDIT_CAPTURE_LIMIT", "AUDIT_KAFKA_PROPERTY_"] {
+        for variable in ["AUDIT_UPSTREAM", "AUDIT_ROUTES_FILE", "KAFKA_BROKERS", "AUDIT_CAPTURE_LIMIT", "AUDIT_KAFKA_PROPERTY_", "AUDIT_DURABILITY"] {
             #expect(output.contains(variable), "\(variable) missing from --help")
         }
     }

@@ -177,13 +177,16 @@ def main():
     parser.add_argument("--only-drain", action="store_true", help="only the spool drain and the publisher vs kcat -P")
     parser.add_argument("--only-archive", action="store_true", help="only the archive part (consumer vs gzip -1; the delay too with --archive-delay)")
     parser.add_argument("--only-matrix", action="store_true", help="only the overhead matrix (body sizes x concurrency) and its chart")
+    parser.add_argument("--only-durability", action="store_true", help="only the cost of --durability disk against memory")
     parser.add_argument("--chart", default=os.path.join(ROOT, "bench", "latency-vs-size.png"), help="where the matrix chart goes")
     parser.add_argument("--spool-target", default=str(250 * 10**6), help="bytes to spool before timing the drain (the spool holds 2 GiB)")
     args = parser.parse_args()
     from publisher import drain_and_kcat
     from targets import target_scenarios
-    only = [name for name in ("targets", "matrix", "archive", "drain") if getattr(args, f"only_{name}")]
-    selected = only or ["targets", "matrix", "archive", "drain"]
+    from durability import durability_cost
+    scenarios = ("targets", "matrix", "durability", "archive", "drain")
+    only = [name for name in scenarios if getattr(args, f"only_{name}")]
+    selected = only or list(scenarios)
 
     stack = Stack(args.bin_dir, args.work_dir)
     body = json_body(os.path.join(args.work_dir, "body-1m.json"), 1 << 20)
@@ -197,6 +200,8 @@ def main():
                 target_scenarios(stack, body, args.work_dir, args)
             elif scenario == "matrix":
                 measure_matrix(stack, args)
+            elif scenario == "durability":
+                durability_cost(stack, body, args)
             elif scenario == "archive":
                 archive_scenarios(stack, body, f"http://127.0.0.1:{PROXY_PORT}", args.work_dir, args.archive_seconds, args.archive_delay)
             else:

@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "AuditCapture",
                 "CCRC32C",
+                "CZlib",
                 "AuditEnvelope",
                 "Kafka",
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -198,6 +199,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
+            dependencies: ["CZlib"],
             path: "Tests/TestSupport"
         ),
         .testTarget(

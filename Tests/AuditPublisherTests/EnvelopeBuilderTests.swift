@@ -25,15 +25,25 @@ struct EnvelopeBuilderTests {
         )
     }
 
-    @Test("a JSON body truncated at capture is kept as text, flagged, with the bytes captured")
+    @Test("a JSON body truncated at capture is withheld while fields are redacted (they cannot be found in it), else kept as text and flagged")
     func truncatedBody() {
         let body = "{\"pad\":\"" + String(repeating: "x", count: 50_000) + "\"}"
-        let record = EnvelopeBuilder(configuration: PublisherConfiguration()).record(for: Self.exchange(requestBody: body, limit: 10_000))
+        let withheld = EnvelopeBuilder(configuration: PublisherConfiguration()).record(for: Self.exchange(requestBody: body, limit: 10_000))
+        #expect(withheld.request.body.truncated)
+        #expect(withheld.request.body.captured == 0)
+        #expect(withheld.request.body.size == body.utf8.count)
+        #expect(withheld.request.body.sha256Of == .stored)
+        #expect(withheld.redactions.contains { $0.hasPrefix("request.body (withheld") })
+
+        var configuration = PublisherConfiguration()
+        configuration.redaction.usesDefaultFields = false
+        let record = EnvelopeBuilder(configuration: configuration).record(for: Self.exchange(requestBody: body, limit: 10_000))
         #expect(record.request.body.truncated)
         #expect(record.request.body.encoding == .text)
         #expect(record.request.body.jsonError != nil)
         #expect(record.request.body.captured == 10_000)
         #expect(record.request.body.size == body.utf8.count)
+        #expect(record.request.body.sha256Of == .wire, "nothing redacted: the digest covers the wire bytes")
     }
 
     @Test("credential headers are redacted by default and listed")
@@ -61,7 +71,11 @@ struct EnvelopeBuilderTests {
         #expect(redacted == #"{"user":"ann", "password":"[REDACTED]", "card":{"number":"[REDACTED]","exp":"12/30"},"items":[{"ssn":"[REDACTED]","n":1},{"ssn":"[REDACTED]"}],"deep":{"password":"[REDACTED]"},"a/b":"[REDACTED]"}"#)
         #expect(record.request.body.encoding == .json)
         #expect(Set(record.redactions).isSuperset(of: ["request.body/password", "request.body/card/number", "request.body/items/0/ssn", "request.body/items/1/ssn", "request.body/deep/password", "request.body/a~1b"]))
-        #expect(record.request.body.sha256 == original.requestBody.sha256Hex())
+        #expect(record.request.body.sha256Of == .stored)
+        #expect(record.request.body.sha256 == record.request.body.data.withUnsafeReadableBytes { SHA256Hasher.hash($0) }.hex,
+                "the digest covers the redacted bytes stored")
+        #expect(record.request.body.sha256 != original.requestBody.sha256Hex(), "no unkeyed digest of the original")
+        #expect(record.request.body.wireSha256 == nil && record.request.body.hmacSha256 == nil)
         #expect(record.request.body.size == body.utf8.count)
     }
 

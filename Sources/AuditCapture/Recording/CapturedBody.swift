@@ -32,13 +32,17 @@ public struct CapturedBody: Sendable {
         return buffer
     }
 
-    /// The lowercase hex SHA-256 of the whole body as received.
-    public func sha256Hex() -> String {
-        let digest = wholeBodyDigest ?? {
+    /// The SHA-256 of the whole body as received.
+    public func sha256() -> SHA256Digest {
+        wholeBodyDigest ?? {
             var hasher = SHA256Hasher()
             for chunk in chunks { chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }
             return hasher.finalize()
         }()
-        return digest.hex
+    }
+
+    /// The lowercase hex SHA-256 of the whole body as received.
+    public func sha256Hex() -> String {
+        sha256().hex
     }
 }

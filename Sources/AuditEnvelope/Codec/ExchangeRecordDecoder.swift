@@ -108,6 +108,16 @@ public enum ExchangeRecordDecoder {
             jsonError: try fields.optionalString("jsonError")
         )
         body.truncatedReason = try fields.optionalString("truncatedReason")
+        if let scope = try fields.optionalString("sha256Of") {
+            guard let parsed = DigestScope(rawValue: scope) else {
+                throw EnvelopeError(.invalidField, "\(fields.path).sha256Of: '\(scope)' is not wire or stored")
+            }
+            body.sha256Of = parsed
+        }
+        body.wireSha256 = try fields.optionalString("wireSha256")
+        body.hmacSha256 = try fields.optionalString("hmacSha256")
+        body.decoded = try fields.optionalString("decoded")
+        body.decodeError = try fields.optionalString("decodeError")
         return body
     }
 }

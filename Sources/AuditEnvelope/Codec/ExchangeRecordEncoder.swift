@@ -78,6 +78,17 @@ public enum ExchangeRecordEncoder {
             out.writeJSONKey("truncatedReason"); out.writeJSONString(reason); out.writeStaticString(",")
         }
         out.writeJSONKey("sha256"); out.writeJSONString(body.sha256); out.writeStaticString(",")
+        if body.sha256Of != .wire {
+            out.writeJSONKey("sha256Of"); out.writeJSONString(body.sha256Of.rawValue); out.writeStaticString(",")
+        }
+        let optional: [(StaticString, String?)] = [
+            ("wireSha256", body.wireSha256), ("hmacSha256", body.hmacSha256), ("decoded", body.decoded), ("decodeError", body.decodeError),
+        ]
+        for (key, value) in optional {
+            if let value {
+                out.writeJSONKey(key); out.writeJSONString(value); out.writeStaticString(",")
+            }
+        }
         out.writeJSONKey("contentType"); writeOptional(body.contentType, to: &out); out.writeStaticString(",")
         out.writeJSONKey("contentEncoding"); writeOptional(body.contentEncoding, to: &out); out.writeStaticString(",")
         out.writeJSONKey("encoding"); out.writeJSONString(body.encoding.name); out.writeStaticString(",")

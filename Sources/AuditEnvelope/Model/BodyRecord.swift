@@ -12,11 +12,28 @@ public struct BodyRecord: Sendable, Equatable {
     /// records with reasons added later still decode); `nil` when it was not, and in records
     /// written before it was added.
     public var truncatedReason: String?
-    /// Lowercase hex SHA-256 of the whole body as received (all `size` bytes, before redaction).
+    /// Lowercase hex SHA-256 of what ``sha256Of`` says: all `size` bytes as received (`.wire`,
+    /// when ``data`` is those bytes or their prefix, unchanged) or ``data`` as stored (`.stored`,
+    /// when it was redacted, withheld or decoded: no unkeyed digest of a redacted original is kept).
     public var sha256: String
+    /// What ``sha256`` covers. Records written before it existed cover the wire bytes.
+    public var sha256Of: DigestScope = .wire
+    /// Lowercase hex SHA-256 of the wire bytes of a decoded body (``decoded``) from which nothing
+    /// was redacted; `nil` otherwise.
+    public var wireSha256: String?
+    /// Lowercase hex HMAC-SHA256, under the producer's digest key, of the SHA-256 of all `size`
+    /// bytes as received (the 32 raw bytes): lets key holders prove which body was exchanged when
+    /// the stored one is redacted; `nil` when no key is configured.
+    public var hmacSha256: String?
+    /// The content coding (`gzip`, `deflate`) removed before redaction and embedding: ``data``
+    /// holds the decoded body; `nil` when the body is recorded as received.
+    public var decoded: String?
+    /// Why a content-encoded body was not decoded (unsupported coding, over the limits, corrupt,
+    /// truncated); ``data`` then holds the wire bytes, or nothing when withheld.
+    public var decodeError: String?
     /// The `Content-Type` header, if any.
     public var contentType: String?
-    /// The `Content-Encoding` header, if any (bodies are recorded as received, still encoded).
+    /// The `Content-Encoding` header, if any (the wire encoding; see ``decoded``).
     public var contentEncoding: String?
     /// How ``data`` is represented on the wire.
     public var encoding: BodyEncoding
@@ -77,4 +94,12 @@ public struct BodyRecord: Sendable, Equatable {
     public static func declaresJSON(_ contentType: String?) -> Bool {
         BodyClassifier.isJSONMediaType(contentType)
     }
+}
+
+/// What a body's ``BodyRecord/sha256`` covers.
+public enum DigestScope: String, Sendable, Equatable {
+    /// All `size` bytes as received.
+    case wire
+    /// ``BodyRecord/data`` as stored (redacted, withheld or decoded).
+    case stored
 }

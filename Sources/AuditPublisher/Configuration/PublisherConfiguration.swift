@@ -35,6 +35,14 @@ public struct PublisherConfiguration: Sendable {
     /// Default: the credential headers listed in ``RedactionConfiguration``.
     public var redaction = RedactionConfiguration()
 
+    /// How content-encoded bodies are decoded before redaction and embedding.
+    /// Default: see ``BodyDecodingConfiguration``.
+    public var bodyDecoding = BodyDecodingConfiguration()
+
+    /// The key of keyed body digests (`hmacSha256`).
+    /// Default: `nil` (no keyed digests).
+    public var digestKey: DigestKey?
+
     /// The CloudEvents `source` of envelopes (service/instance).
     /// Default: `audit-producer`.
     public var eventSource: String = "audit-producer"

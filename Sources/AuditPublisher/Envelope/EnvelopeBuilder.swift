@@ -3,18 +3,25 @@ import AuditEnvelope
 import HTTPTypes
 import NIOCore
 
-/// Turns a ``CapturedExchange`` into an ``AuditEnvelope``: applies header and JSON-field
-/// redaction, hashes the bodies and chooses their representation. Runs off the response path,
-/// for the publisher, which numbers the exchanges it builds.
+/// Turns a ``CapturedExchange`` into an ``AuditEnvelope``: redacts headers, query parameters
+/// and body fields (``RedactionConfiguration``), decodes compressed bodies, hashes the bodies and
+/// chooses their representation. Runs off the response path, for the publisher, which numbers
+/// the exchanges it builds.
 public struct EnvelopeBuilder: Sendable {
-    private let redaction: RedactionConfiguration
+    private let headers: HeaderRedactor
+    private let query: URLEncodedRedactor
+    private let bodies: BodyRecordBuilder
     /// The CloudEvents `source` of the envelopes it builds.
     public let eventSource: String
 
-    /// Creates a builder for the redaction rules and event source of `configuration`.
+    /// Creates a builder for the redaction, decoding and digest settings and the event source of
+    /// `configuration`.
     public init(configuration: PublisherConfiguration) {
-        self.redaction = configuration.redaction
-        self.eventSource = configuration.eventSource
+        let redaction = configuration.redaction
+        query = URLEncodedRedactor(names: KeyMatcher(redaction.queryPatterns, caseSensitive: redaction.caseSensitive))
+        headers = HeaderRedactor(configuration: redaction, query: query)
+        bodies = BodyRecordBuilder(redactor: BodyRedactor(configuration: redaction), decoding: configuration.bodyDecoding, digestKey: configuration.digestKey)
+        eventSource = configuration.eventSource
     }
 
     /// The envelope of `exchange`.
@@ -33,6 +40,8 @@ public struct EnvelopeBuilder: Sendable {
     /// The exchange record of `exchange`, redacted.
     public func record(for exchange: CapturedExchange) -> ExchangeRecord {
         var redactions: [String] = []
+        let (target, parameters) = query.redact(url: exchange.target)
+        for parameter in parameters { HeaderRedactor.note("request.target?\(parameter)", in: &redactions) }
         let request = message(exchange.requestHeaders, exchange.requestBody, side: "request", redactions: &redactions)
         let response = message(exchange.responseHeaders, exchange.responseBody, side: "response", redactions: &redactions)
         return ExchangeRecord(
@@ -40,7 +49,7 @@ public struct EnvelopeBuilder: Sendable {
             requestID: exchange.requestID,
             route: exchange.route,
             method: exchange.method,
-            target: exchange.target,
+            target: target,
             path: exchange.path,
             status: exchange.status,
             outcome: exchange.outcome,
@@ -55,44 +64,10 @@ public struct EnvelopeBuilder: Sendable {
     }
 
     private func message(_ fields: HTTPFields, _ captured: CapturedBody, side: String, redactions: inout [String]) -> HTTPMessageRecord {
-        var headers: [HeaderField] = []
-        headers.reserveCapacity(fields.count)
-        for field in fields {
-            let name = field.name.canonicalName
-            if redaction.headers.contains(name) {
-                headers.append(HeaderField(name: field.name.rawName, value: RedactionConfiguration.marker))
-                let path = "\(side).headers.\(name)"
-                if !redactions.contains(path) { redactions.append(path) }
-            } else {
-                headers.append(HeaderField(name: field.name.rawName, value: field.value))
-            }
-        }
-        return HTTPMessageRecord(headers: headers, body: body(captured, fields: fields, side: side, redactions: &redactions))
-    }
-
-    private func body(_ captured: CapturedBody, fields: HTTPFields, side: String, redactions: inout [String]) -> BodyRecord {
-        let sha256 = captured.sha256Hex()
-        let contentType = fields[.contentType]
-        let contentEncoding = fields[.contentEncoding]
-        var data = captured.joined()
-        if redaction.redactsBodies, data.readableBytes > 0 {
-            if let (redacted, pointers) = JSONRedactor(configuration: redaction).redact(data) {
-                data = redacted
-                redactions += pointers.map { "\(side).body\($0)" }
-            } else if BodyRecord.declaresJSON(contentType) {
-                // Fields to redact cannot be found in malformed or truncated JSON: withhold the body.
-                redactions.append("\(side).body (withheld: not well-formed JSON, so configured fields could not be redacted)")
-                var record = BodyRecord(size: captured.size, truncated: captured.truncated, sha256: sha256,
-                                        contentType: contentType, contentEncoding: contentEncoding, data: ByteBuffer())
-                record.captured = 0
-                record.truncatedReason = captured.truncatedReason
-                return record
-            }
-        }
-        var record = BodyRecord(size: captured.size, truncated: captured.truncated, sha256: sha256,
-                                contentType: contentType, contentEncoding: contentEncoding, data: data)
-        record.truncatedReason = captured.truncatedReason
-        return record
+        HTTPMessageRecord(
+            headers: headers.redact(fields, side: side, redactions: &redactions),
+            body: bodies.record(captured, contentType: fields[.contentType], contentEncoding: fields[.contentEncoding], side: side, redactions: &redactions)
+        )
     }
 }
 

@@ -48,11 +48,17 @@ struct ProducerOptions: ParsableArguments {
     @Option(name: .long, help: "Most bytes (by buffer capacity) that exchanges being captured may hold at once, e.g. 128MiB; past it new body bytes are not kept (truncatedReason: memoryBudget) while size and hash still cover them, and no response waits. Env: AUDIT_CAPTURE_MEMORY_MAX. Default: 128MiB.")
     var captureMemoryMax: String?
 
-    @Option(name: .long, parsing: .singleValue, help: "Another header to redact (repeatable; added to authorization, proxy-authorization, cookie, set-cookie, x-api-key). Env: AUDIT_REDACT_HEADERS, ','-separated.")
+    @Option(name: .long, parsing: .singleValue, help: "Another header to redact (repeatable; added to authorization, proxy-authorization, cookie, set-cookie, x-api-key, x-auth-token, x-csrf-token, x-amz-security-token, ... see README). Env: AUDIT_REDACT_HEADERS, ','-separated.")
     var redactHeader: [String] = []
 
-    @Option(name: .long, parsing: .singleValue, help: "A JSON key whose values are redacted in bodies (repeatable). Env: AUDIT_REDACT_JSON_FIELDS, ','-separated.")
+    @Option(name: .long, parsing: .singleValue, help: "A body field whose values are redacted in JSON, NDJSON and form bodies (repeatable; case-insensitive; '*' at either end matches any prefix or suffix, e.g. '*iban*'); added to the defaults (password, secret, token, api_key, ... see README). Env: AUDIT_REDACT_JSON_FIELDS, ','-separated.")
     var redactJsonField: [String] = []
+
+    @Option(name: .long, parsing: .singleValue, help: "A query parameter whose values are redacted in the request target and in Location, Referer and Content-Location (repeatable); added to the defaults (access_token, api_key, token, password, signature, ...). Env: AUDIT_REDACT_QUERY_PARAMS, ','-separated.")
+    var redactQueryParam: [String] = []
+
+    @Option(name: .long, help: "File holding the key (at least 32 bytes, e.g. head -c 32 /dev/urandom) of keyed body digests: each body gets hmacSha256 of its SHA-256, so key holders can prove which body was exchanged after redaction. Env: AUDIT_DIGEST_KEY_FILE. Default: none.")
+    var digestKeyFile: String?
 
     @Option(name: .long, parsing: .singleValue, help: "A JSON Pointer redacted in bodies, '*' matches any segment (repeatable). Env: AUDIT_REDACT_JSON_POINTERS, ','-separated.")
     var redactJsonPointer: [String] = []

@@ -48,6 +48,14 @@ struct ProducerSettings {
         publisher.queueMaxBytes = try reader.bytes(options.queueMaxBytes, flag: "queue-max-bytes", env: "AUDIT_QUEUE_MAX_BYTES", default: publisher.queueMaxBytes)
         publisher.drainTimeout = try reader.seconds(options.drainTimeout, flag: "drain-timeout", env: "AUDIT_DRAIN_TIMEOUT", default: publisher.drainTimeout)
         publisher.messageMaxBytes = kafka.messageMaxBytes
+        publisher.bodyDecoding.maxBytes = capture.bodyCaptureLimit
+        if let (path, key) = reader.value(options.digestKeyFile, flag: "digest-key-file", env: "AUDIT_DIGEST_KEY_FILE") {
+            do {
+                publisher.digestKey = try DigestKey(contentsOfFile: path)
+            } catch {
+                throw ConfigurationError(key, error.reason)
+            }
+        }
         if let (policy, key) = reader.value(options.overflowPolicy, flag: "overflow-policy", env: "AUDIT_OVERFLOW_POLICY") {
             guard let parsed = OverflowPolicy(name: policy) else {
                 throw ConfigurationError(key, "'\(policy)' is not one of spool, drop, block")
@@ -126,6 +134,10 @@ struct ProducerSettings {
             redaction.headers.formUnion(file.redact?.headers ?? [])
             redaction.jsonFields.formUnion(file.redact?.jsonFields ?? [])
             redaction.jsonPointers += file.redact?.jsonPointers ?? []
+            redaction.queryParameters.formUnion(file.redact?.queryParams ?? [])
+            redaction.caseSensitive = file.redact?.caseSensitive ?? false
+            redaction.usesDefaultFields = file.redact?.defaultFields ?? true
+            redaction.usesDefaultQueryParameters = file.redact?.defaultQueryParams ?? true
         }
         for (index, route) in reader.list(options.route, env: "AUDIT_ROUTES", separator: ";").enumerated() {
             do {
@@ -139,6 +151,7 @@ struct ProducerSettings {
         redaction.headers.formUnion(reader.list(options.redactHeader, env: "AUDIT_REDACT_HEADERS", separator: ","))
         redaction.jsonFields.formUnion(reader.list(options.redactJsonField, env: "AUDIT_REDACT_JSON_FIELDS", separator: ","))
         redaction.jsonPointers += reader.list(options.redactJsonPointer, env: "AUDIT_REDACT_JSON_POINTERS", separator: ",")
+        redaction.queryParameters.formUnion(reader.list(options.redactQueryParam, env: "AUDIT_REDACT_QUERY_PARAMS", separator: ","))
         for pointer in redaction.jsonPointers where !pointer.hasPrefix("/") {
             throw ConfigurationError("--redact-json-pointer / AUDIT_REDACT_JSON_POINTERS", "'\(pointer)' is not a JSON Pointer (it must start with '/')")
         }

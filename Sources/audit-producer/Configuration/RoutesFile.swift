@@ -19,8 +19,12 @@ import Yams
 /// captureLimit: 4MiB                    # optional: bytes kept per body
 /// redact:
 ///   headers: [x-session-token]          # added to authorization, cookie, set-cookie, ...
-///   jsonFields: [password, cvv]         # by key name, anywhere in JSON bodies
+///   jsonFields: [cvv2, "*iban*"]        # body fields (JSON, NDJSON, forms), added to the defaults
 ///   jsonPointers: [/payment/card/number, /items/*/ssn]
+///   queryParams: [session]              # query parameters, added to the defaults
+///   caseSensitive: false                # Password matches password (default)
+///   defaultFields: true                 # false: only the fields listed here
+///   defaultQueryParams: true            # false: only the parameters listed here (and fields)
 /// ```
 /// Rules are tried in order; the first that matches a request decides. Paths are always
 /// normalized first (escapes of unreserved characters decoded, dot segments removed, empty
@@ -39,6 +43,10 @@ struct RoutesFile: Decodable {
         var headers: [String]?
         var jsonFields: [String]?
         var jsonPointers: [String]?
+        var queryParams: [String]?
+        var caseSensitive: Bool?
+        var defaultFields: Bool?
+        var defaultQueryParams: Bool?
     }
 
     struct Matching: Decodable {
@@ -114,7 +122,7 @@ struct RoutesFile: Decodable {
             "": ["routes", "matching", "captureLimit", "redact"],
             "matching": ["caseInsensitive", "stripSegmentParameters"],
             "routes": ["match", "path", "methods", "action", "sample", "status"],
-            "redact": ["headers", "jsonFields", "jsonPointers"],
+            "redact": ["headers", "jsonFields", "jsonPointers", "queryParams", "caseSensitive", "defaultFields", "defaultQueryParams"],
         ]
         func check(_ object: Any?, _ section: String, _ location: String) throws {
             guard let dictionary = object as? [String: Any] else { return }

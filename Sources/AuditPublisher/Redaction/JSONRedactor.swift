@@ -3,15 +3,19 @@ import Foundation
 import NIOCore
 
 /// Replaces the values of selected JSON fields by `"[REDACTED]"`, keeping every other byte.
-struct JSONRedactor {
-    let fields: Set<String>
+/// Keys are compared decoded (`"pass\u0077ord"` is `password`).
+struct JSONRedactor: Sendable {
+    let fields: KeyMatcher
     /// Pointers split into unescaped segments; `*` matches any segment.
     let pointers: [[String]]
 
-    init(configuration: RedactionConfiguration) {
-        fields = configuration.jsonFields
-        pointers = configuration.jsonPointers.compactMap(Self.segments(of:))
+    init(fields: KeyMatcher, pointers: [String]) {
+        self.fields = fields
+        self.pointers = pointers.compactMap(Self.segments(of:))
     }
+
+    /// Whether nothing can be redacted.
+    var isEmpty: Bool { fields.isEmpty && pointers.isEmpty }
 
     /// The redacted bytes and the JSON Pointers redacted, or `nil` when `body` is not well-formed JSON.
     func redact(_ body: ByteBuffer) -> (body: ByteBuffer, redacted: [String])? {
@@ -46,7 +50,7 @@ struct JSONRedactor {
         if let members = try? reader.members(of: range) {
             for member in members {
                 let childPath = path + [member.key]
-                if fields.contains(member.key) {
+                if fields.matches(member.key) {
                     replacements.append((member.value, Self.pointer(childPath)))
                 } else {
                     walk(reader, member.value, path: childPath, into: &replacements)

@@ -1,0 +1,107 @@
+import AuditEnvelope
+import Foundation
+import NIOCore
+
+/// Redacts a body by what it is: JSON (declared, or recognised by its first byte, with or without
+/// a UTF-8 byte order mark), NDJSON (line by line), or a form. A body that should hold fields
+/// but cannot be read as its format (malformed or truncated JSON) is withheld: the fields to
+/// redact cannot be found in it. Other bodies are kept as they are.
+struct BodyRedactor: Sendable {
+    /// What redaction made of a body.
+    enum Outcome: Sendable {
+        case unchanged
+        /// The body with values replaced, and where (JSON Pointers or field names, prefixed by
+        /// `[line]` for NDJSON).
+        case redacted(ByteBuffer, [String])
+        /// Not stored, and why.
+        case withheld(String)
+    }
+
+    let json: JSONRedactor
+    let form: URLEncodedRedactor
+
+    init(configuration: RedactionConfiguration) {
+        let fields = KeyMatcher(configuration.fieldPatterns, caseSensitive: configuration.caseSensitive)
+        json = JSONRedactor(fields: fields, pointers: configuration.jsonPointers)
+        form = URLEncodedRedactor(names: fields)
+    }
+
+    /// Whether any body field can be redacted.
+    var isActive: Bool { !json.isEmpty }
+
+    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// Redacts `data`, whose `Content-Type` is `contentType`.
+    func redact(_ data: ByteBuffer, contentType: String?) -> Outcome {
+        guard isActive, data.readableBytes > 0 else { return .unchanged }
+        let mediaType = Self.mediaType(contentType)
+        if mediaType == "application/x-www-form-urlencoded" {
+            return redactForm(data)
+        }
+        var body = data
+        let hasMark = body.readableBytesView.starts(with: Self.byteOrderMark)
+        if hasMark { body.moveReaderIndex(forwardBy: Self.byteOrderMark.count) }
+        let isNDJSON = ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"].contains(mediaType)
+        guard isNDJSON || BodyRecord.declaresJSON(contentType) || Self.looksLikeJSON(body) else { return .unchanged }
+        let outcome: Outcome
+        if !isNDJSON, let (redacted, pointers) = json.redact(body) {
+            outcome = pointers.isEmpty ? .unchanged : .redacted(redacted, pointers)
+        } else if isNDJSON || body.readableBytesView.contains(UInt8(ascii: "\n")) {
+            outcome = redactLines(body)
+        } else {
+            return .withheld("not well-formed JSON, so fields could not be redacted")
+        }
+        guard hasMark, case .redacted(var redacted, let pointers) = outcome else { return outcome }
+        var marked = ByteBuffer(bytes: Self.byteOrderMark)
+        marked.writeBuffer(&redacted)
+        return .redacted(marked, pointers)
+    }
+
+    /// NDJSON: every non-empty line must be JSON; each is redacted as its own document.
+    private func redactLines(_ body: ByteBuffer) -> Outcome {
+        var output = ByteBuffer()
+        output.reserveCapacity(body.readableBytes)
+        var pointers: [String] = []
+        let lines = body.readableBytesView.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        for (number, line) in lines.enumerated() {
+            if number > 0 { output.writeInteger(UInt8(ascii: "\n")) }
+            let text = ByteBuffer(bytes: line)
+            guard line.contains(where: { !Self.isWhitespace($0) }) else {
+                output.writeBytes(line)
+                continue
+            }
+            guard let (redacted, linePointers) = json.redact(text) else {
+                return .withheld("line \(number + 1) is not well-formed JSON, so fields could not be redacted")
+            }
+            var copy = redacted
+            output.writeBuffer(&copy)
+            pointers += linePointers.map { "[\(number + 1)]\($0)" }
+        }
+        return pointers.isEmpty ? .unchanged : .redacted(output, pointers)
+    }
+
+    private func redactForm(_ data: ByteBuffer) -> Outcome {
+        guard let text = data.getString(at: data.readerIndex, length: data.readableBytes),
+              text.utf8.elementsEqual(data.readableBytesView) else {
+            return .withheld("a form body that is not UTF-8, so fields could not be redacted")
+        }
+        let (redacted, names) = form.redact(parameters: Substring(text))
+        return names.isEmpty ? .unchanged : .redacted(ByteBuffer(string: redacted), names.map { "/" + JSONRedactor.pointer([$0]).dropFirst() })
+    }
+
+    /// JSON by content: the first byte that is not whitespace opens an object or an array.
+    static func looksLikeJSON(_ body: ByteBuffer) -> Bool {
+        guard let first = body.readableBytesView.first(where: { !isWhitespace($0) }) else { return false }
+        return first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    /// The media type of a `Content-Type` value, lowercased, without parameters.
+    static func mediaType(_ contentType: String?) -> String {
+        guard let contentType else { return "" }
+        return contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+    }
+}

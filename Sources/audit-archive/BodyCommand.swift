@@ -3,16 +3,20 @@ import AuditArchive
 import AuditEnvelope
 import Foundation
 
-/// `audit-archive body ROOT --id ID --request|--response`.
+/// `audit-archive body ROOT --id ID|--request-id ID --request|--response`.
 struct BodyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "body",
         abstract: "Write one exchange's raw request or response body to standard output.",
         discussion: """
-            Writes the body bytes exactly as captured and checks them against the recorded
-            SHA-256. Exits 1 when the exchange is not found or the bytes do not match; a body that
-            was truncated at capture or redacted is written with a note on standard error (its
-            recorded SHA-256 is of the original).
+            Writes the body bytes exactly as stored and checks them against the recorded SHA-256.
+            Find the exchange by its exchange id (--id) or by the request id the app logged
+            (--request-id, the propagated X-Request-ID); several exchanges with one request id
+            (a client retrying) are listed and nothing is written. Exits 1 when the exchange is
+            not found, ambiguous, or the bytes do not match. A body truncated at capture is
+            written with a note on standard error (its SHA-256 covers all bytes received). A
+            redacted, withheld or decoded body carries the SHA-256 of the bytes stored, which is
+            checked; its hmacSha256 (with a digest key) identifies the original.
             """
     )
 
@@ -24,7 +28,10 @@ struct BodyCommand: ParsableCommand {
     var root: String
 
     @Option(help: "The exchange id.")
-    var id: String
+    var id: String?
+
+    @Option(help: "The request id (the X-Request-ID the app logged).")
+    var requestId: String?
 
     @Flag(exclusivity: .exclusive, help: "Which body.")
     var side: Side
@@ -32,34 +39,44 @@ struct BodyCommand: ParsableCommand {
     @Option(help: "Search only exchanges that started at or after this RFC 3339 time (faster on large archives).")
     var from: String?
 
+    func validate() throws {
+        guard (id == nil) != (requestId == nil) else { throw ValidationError("give exactly one of --id and --request-id") }
+    }
+
     func run() throws {
         var filter = ExchangeFilter()
         filter.exchangeID = id
+        filter.requestID = requestId
         if let from {
             guard let time = RFC3339.parse(from) else { throw ValidationError("--from '\(from)' is not an RFC 3339 time") }
             filter.from = time
         }
-        var found: ExchangeRecord?
+        var found: [ExchangeRecord] = []
         let problems = ProblemReporter()
         try withArchiveErrors {
             try ArchiveQuery.forEach(in: root, filter: filter, decodeRecords: true, onProblem: problems.report) { exchange in
-                found = exchange.record
-                return .stop
+                if let record = exchange.record, !found.contains(where: { $0.exchangeID == record.exchangeID }) { found.append(record) }
+                return id != nil || found.count > 10 ? .stop : .proceed
             }
         }
-        guard let record = found else {
+        let wanted = id.map { "exchange \($0)" } ?? "request id \(requestId ?? "")"
+        guard let record = found.first else {
             problems.exitIfAny()
-            exitWithMessage("no exchange \(id) in \(root)", status: 1)
+            exitWithMessage("no \(wanted) in \(root)", status: 1)
+        }
+        guard found.count == 1 else {
+            let ids = found.prefix(10).map(\.exchangeID).joined(separator: ", ")
+            exitWithMessage("\(found.count > 10 ? "more than 10" : String(found.count)) exchanges have \(wanted): \(ids); pick one with --id", status: 1)
         }
         let body = side == .request ? record.request.body : record.response.body
         FileHandle.standardOutput.write(Data(body.data.readableBytesView))
         let name = side == .request ? "request" : "response"
         let redacted = record.redactions.contains { $0.hasPrefix("\(name).body") }
-        if body.truncated {
+        if body.sha256Of == .wire, body.truncated {
             exitWithMessage("note: the \(name) body was truncated at capture: \(body.captured) of \(body.size) bytes written; its sha256 covers all \(body.size)", status: 0)
         }
-        if redacted {
-            exitWithMessage("note: fields of the \(name) body were redacted at capture; its sha256 is of the original", status: 0)
+        if body.sha256Of == .wire, redacted {
+            exitWithMessage("note: fields of the \(name) body were redacted at capture (a record from before redacted bodies got the digest of what is stored); its sha256 is of the original", status: 0)
         }
         let digest = ArchiveDigest.sha256(body.data)
         guard digest == body.sha256 else {

@@ -22,6 +22,9 @@ struct FilterOptions: ParsableArguments {
     @Option(help: "Only the exchange with this id.")
     var id: String?
 
+    @Option(help: "Only exchanges with this request id (the X-Request-ID the app logged; the exchange id when the request had none).")
+    var requestId: String?
+
     /// The filter, or a validation error naming the bad option.
     func filter() throws -> ExchangeFilter {
         var filter = ExchangeFilter()
@@ -30,11 +33,12 @@ struct FilterOptions: ParsableArguments {
         filter.route = route
         filter.method = method
         if let status {
-            let valid = status.count == 3 && (Int(status) != nil || (status.first!.isNumber && status.lowercased().hasSuffix("xx")))
+            let valid = status.count == 3 && (Int(status) != nil || (status.first?.isNumber == true && status.lowercased().hasSuffix("xx")))
             guard valid else { throw ValidationError("--status '\(status)' is not a status such as 201 or a class such as 5xx") }
             filter.status = status
         }
         filter.exchangeID = id
+        filter.requestID = requestId
         return filter
     }
 

@@ -14,12 +14,14 @@ public struct ExchangeFilter: Sendable {
     public var status: String?
     /// The exchange id.
     public var exchangeID: String?
+    /// The request id (the propagated `X-Request-ID`, or the exchange id when the request had none).
+    public var requestID: String?
 
     /// Creates a filter selecting everything.
     public init() {}
 
     /// Whether any criterion needs the decoded exchange record.
-    var needsRecord: Bool { route != nil || method != nil || status != nil }
+    var needsRecord: Bool { route != nil || method != nil || status != nil || requestID != nil }
 
     /// Whether a segment whose event times span `first...last` may hold a match.
     func mayMatch(first: Int64?, last: Int64?) -> Bool {
@@ -41,6 +43,7 @@ public struct ExchangeFilter: Sendable {
     func matches(_ record: ExchangeRecord) -> Bool {
         if let route, record.route != route { return false }
         if let method, record.method.uppercased() != method.uppercased() { return false }
+        if let requestID, record.requestID != requestID { return false }
         if let status {
             guard let actual = record.status else { return false }
             let text = String(actual)

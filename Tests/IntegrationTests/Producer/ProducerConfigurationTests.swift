@@ -24,6 +24,7 @@ struct ProducerConfigurationTests {
         (["--upstream", "http://127.0.0.1:1", "--kafka-compression", "brotli"], "--kafka-compression"),
         (["--upstream", "http://127.0.0.1:1", "--redact-json-pointer", "card"], "AUDIT_REDACT_JSON_POINTERS"),
         (["--upstream", "http://127.0.0.1:1", "--durability", "fsync"], "--durability / AUDIT_DURABILITY: 'fsync' is not one of memory, disk"),
+        (["--upstream", "http://127.0.0.1:1", "--digest-key-file", "/nonexistent/digest.key"], "--digest-key-file / AUDIT_DIGEST_KEY_FILE: cannot read"),
         (["--upstream", "http://127.0.0.1:1", "--unknown-flag"], "unknown-flag"),
     ])
     func badFlags(arguments: [String], expected: String) async throws {
@@ -59,7 +60,7 @@ struct ProducerConfigurationTests {
     func help() async throws {
         let (status, output) = try await Self.run(["--help"])
         #expect(status == 0)
-        for variable in ["AUDIT_UPSTREAM", "AUDIT_ROUTES_FILE", "KAFKA_BROKERS", "AUDIT_CAPTURE_LIMIT", "AUDIT_KAFKA_PROPERTY_", "AUDIT_DURABILITY"] {
+        for variable in ["AUDIT_UPSTREAM", "AUDIT_ROUTES_FILE", "KAFKA_BROKERS", "AUDIT_CAPTURE_LIMIT", "AUDIT_KAFKA_PROPERTY_", "AUDIT_DURABILITY", "AUDIT_DIGEST_KEY_FILE", "AUDIT_REDACT_QUERY_PARAMS"] {
             #expect(output.contains(variable), "\(variable) missing from --help")
         }
     }

@@ -8,9 +8,13 @@ import ServiceLifecycle
 /// A small upstream app on 127.0.0.1 (an ephemeral port) for proxy tests:
 /// - `POST /api/echo`, `POST /internal/echo`: the request body back, with its content type and
 ///   encoding, and `X-Upstream-Saw-*` headers telling what reached the upstream;
+/// - `POST /api/redirect`: `{}` with a `Location` whose query holds ``locationSecret``;
 /// - `GET /slow`: three chunks 400 ms apart;
 /// - `GET /hang`: answers after 3 s.
 final class UpstreamApp: Sendable {
+    /// The secret in the query of `/api/redirect`'s `Location`.
+    static let locationSecret = "Sx-location-10"
+
     let port: Int
     private let task: Task<Void, any Error>
 
@@ -33,6 +37,9 @@ final class UpstreamApp: Sendable {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
         }
         router.post("/api/echo", use: echo)
+        router.post("/api/redirect") { _, _ in
+            Response(status: .ok, headers: [.location: "/next?token=\(Self.locationSecret)", .contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: "{}")))
+        }
         router.post("/internal/echo", use: echo)
         router.get("/slow") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody { writer in

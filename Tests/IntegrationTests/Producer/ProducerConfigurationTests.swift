@@ -64,4 +64,21 @@ struct ProducerConfigurationTests {
             #expect(output.contains(variable), "\(variable) missing from --help")
         }
     }
+
+    @Test("the example routes file and the Kubernetes ConfigMap's routes are accepted")
+    func exampleRoutes() async throws {
+        let configMap = try String(contentsOfFile: "\(ProjectPaths.root)/deploy/kubernetes/audit-routes-configmap.yaml", encoding: .utf8)
+        let lines = configMap.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex { $0.hasSuffix("routes.yaml: |") })
+        let embedded = lines[(start + 1)...].prefix { $0.hasPrefix("    ") || $0.isEmpty }.map { $0.dropFirst(min(4, $0.count)) }.joined(separator: "\n")
+        let extracted = FileManager.default.temporaryDirectory.appendingPathComponent("configmap-routes-\(UUID().uuidString).yaml").path
+        try embedded.write(toFile: extracted, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: extracted) }
+        for file in ["\(ProjectPaths.root)/deploy/routes.example.yaml", extracted] {
+            let producer = try await ProducerProcess.start(arguments: [
+                "--upstream", "http://127.0.0.1:1", "--routes-file", file, "--kafka-brokers", "127.0.0.1:1", "--spool-dir", ProducerProcess.temporarySpool(),
+            ])
+            #expect(await producer.terminate() == 0, "\(file)")
+        }
+    }
 }

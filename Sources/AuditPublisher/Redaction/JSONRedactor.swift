@@ -20,12 +20,9 @@ struct JSONRedactor: Sendable {
     /// The redacted bytes and the JSON Pointers redacted, or `nil` when `body` is not well-formed JSON.
     func redact(_ body: ByteBuffer) -> (body: ByteBuffer, redacted: [String])? {
         body.withUnsafeReadableBytes { bytes -> (ByteBuffer, [String])? in
-            let reader = JSONReader(bytes)
-            guard let root = try? reader.rootValue() else { return nil }
-            var replacements: [(range: Range<Int>, pointer: String)] = []
-            walk(reader, root, path: [], into: &replacements)
+            guard JSONScanner.validate(bytes) == nil else { return nil }
+            let replacements = scan(bytes)
             guard !replacements.isEmpty else { return (body, []) }
-            replacements.sort { $0.range.lowerBound < $1.range.lowerBound }
             var out = ByteBuffer()
             out.reserveCapacity(bytes.count)
             var copied = 0
@@ -39,28 +36,98 @@ struct JSONRedactor: Sendable {
         }
     }
 
-    private func walk(_ reader: JSONReader, _ range: Range<Int>, path: [String], into replacements: inout [(range: Range<Int>, pointer: String)]) {
-        if pointers.contains(where: { Self.matches($0, path) }) {
-            replacements.append((range, Self.pointer(path)))
-            return
+    /// Where a value sits: under a key of an object, or at an index of an array.
+    private enum Level {
+        case object(key: String)
+        case array(index: Int)
+
+        var segment: String {
+            switch self {
+            case .object(let key): key
+            case .array(let index): String(index)
+            }
         }
-        guard !fields.isEmpty || pointers.contains(where: { $0.count > path.count && Self.matches(Array($0.prefix(path.count)), path) }) else {
-            return
+    }
+
+    /// One pass over a validated document, in order: keys are recognised as the strings followed
+    /// by `:`, and the value of a sensitive key (or at a configured pointer) is skipped whole and
+    /// recorded. Bodies repeat the same keys thousands of times, so each key's verdict is kept.
+    private func scan(_ bytes: UnsafeRawBufferPointer) -> [(range: Range<Int>, pointer: String)] {
+        let scanner = JSONScanner(bytes)
+        let reader = JSONReader(bytes)
+        var levels: [Level] = []
+        var verdicts: [String: Bool] = [:]
+        var replacements: [(range: Range<Int>, pointer: String)] = []
+        var index = scanner.skipWhitespace(from: 0)
+
+        /// Whether the value starting at `start` (its path in `levels`) is redacted; if so it is
+        /// recorded and the scan goes on after it.
+        func redacted(valueAt start: Int, byKey: Bool) -> Bool {
+            guard byKey || !pointers.isEmpty else { return false }
+            let path = levels.map(\.segment)
+            guard byKey || pointers.contains(where: { Self.matches($0, path) }) else { return false }
+            let end = scanner.skipValidatedValue(at: start)
+            replacements.append((start..<end, Self.pointer(path)))
+            index = end
+            return true
         }
-        if let members = try? reader.members(of: range) {
-            for member in members {
-                let childPath = path + [member.key]
-                if fields.matches(member.key) {
-                    replacements.append((member.value, Self.pointer(childPath)))
-                } else {
-                    walk(reader, member.value, path: childPath, into: &replacements)
+
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "{"):
+                levels.append(.object(key: ""))
+                index += 1
+            case UInt8(ascii: "["):
+                levels.append(.array(index: 0))
+                let start = scanner.skipWhitespace(from: index + 1)
+                index += 1
+                if bytes[start] != UInt8(ascii: "]") { _ = redacted(valueAt: start, byKey: false) }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                levels.removeLast()
+                index += 1
+            case UInt8(ascii: ","):
+                index += 1
+                if case .array(let position) = levels.last {
+                    levels[levels.count - 1] = .array(index: position + 1)
+                    _ = redacted(valueAt: scanner.skipWhitespace(from: index), byKey: false)
                 }
-            }
-        } else if let elements = try? reader.elements(of: range) {
-            for (index, element) in elements.enumerated() {
-                walk(reader, element, path: path + [String(index)], into: &replacements)
+            case UInt8(ascii: "\""):
+                let end = Self.endOfString(bytes, at: index)
+                let colon = scanner.skipWhitespace(from: end)
+                guard case .object = levels.last, colon < bytes.count, bytes[colon] == UInt8(ascii: ":") else {
+                    index = end
+                    continue
+                }
+                let key = Self.key(bytes, index..<end, reader: reader)
+                levels[levels.count - 1] = .object(key: key)
+                let sensitive = verdicts[key] ?? {
+                    let verdict = fields.matches(key)
+                    verdicts[key] = verdict
+                    return verdict
+                }()
+                index = colon + 1
+                _ = redacted(valueAt: scanner.skipWhitespace(from: index), byKey: sensitive)
+            default:
+                index += 1
             }
         }
+        return replacements
+    }
+
+    /// The index after the closing quote of the (validated) string at `start`.
+    private static func endOfString(_ bytes: UnsafeRawBufferPointer, at start: Int) -> Int {
+        var index = start + 1
+        while bytes[index] != UInt8(ascii: "\"") {
+            index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        return index + 1
+    }
+
+    /// A key, decoded (escapes resolved) only when it has any.
+    private static func key(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, reader: JSONReader) -> String {
+        let content = (range.lowerBound + 1)..<(range.upperBound - 1)
+        guard bytes[content].contains(UInt8(ascii: "\\")) else { return String(decoding: bytes[content], as: UTF8.self) }
+        return (try? reader.string(at: range)) ?? String(decoding: bytes[content], as: UTF8.self)
     }
 
     private static func matches(_ pointer: [String], _ path: [String]) -> Bool {

@@ -39,9 +39,13 @@ struct ProxyEdgeCaseTests {
         }
     }
 
-    @Test("truncation at the cap, and text, binary and gzip bodies recorded exactly")
+    @Test("truncation at the cap, and text, binary and gzip bodies recorded exactly (with body-field redaction turned off)")
     func bodies() async throws {
-        let harness = try await Harness.start(extraArguments: ["--capture-limit", "100KiB"])
+        // A truncated JSON body is withheld while fields are redacted (the default): here they are not.
+        let routes = FileManager.default.temporaryDirectory.appendingPathComponent("no-field-redaction-\(UUID().uuidString).yaml").path
+        try "redact:\n  defaultFields: false\n".write(toFile: routes, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: routes) }
+        let harness = try await Harness.start(extraArguments: ["--capture-limit", "100KiB", "--routes-file", routes])
         let proxy = harness.producer.proxyURL
 
         let big = ProxyCaptureTests.json(bytes: 1 << 20, seed: 7)
@@ -75,10 +79,14 @@ struct ProxyEdgeCaseTests {
         ], body: gzip)
         #expect(gzipReply.headers.first(name: "X-Upstream-Saw-Body-Bytes") == String(Self.gzipJSON.count))
         let gzipRecord = try await harness.collector.envelope(requestID: "gzip").record
-        #expect(gzipRecord.request.body.encoding == .base64)
+        // Decoded for embedding; the wire encoding, size and digest stay recorded.
+        #expect(gzipRecord.request.body.decoded == "gzip")
+        #expect(gzipRecord.request.body.encoding == .json)
         #expect(gzipRecord.request.body.contentEncoding == "gzip")
-        #expect(gzipRecord.request.body.data == gzip)
-        #expect(gzipRecord.request.body.jsonError?.contains("gzip") == true)
+        #expect(gzipRecord.request.body.size == Self.gzipJSON.count)
+        #expect(gzipRecord.request.body.wireSha256 == ProxyCaptureTests.sha256(gzip))
+        #expect(gzipRecord.request.body.sha256Of == .stored)
+        #expect(gzipRecord.request.body.sha256 == ProxyCaptureTests.sha256(gzipRecord.request.body.data))
 
         try await harness.stop()
     }
@@ -98,7 +106,7 @@ struct ProxyEdgeCaseTests {
         #expect(reply.body == secret)
         let redacted = try await harness.collector.envelope(requestID: "redact")
         let requestBody = String(buffer: redacted.record.request.body.data)
-        #expect(requestBody == #"{"user":"ann","password":"[REDACTED]","card":{"number":"[REDACTED]","cvv":"123"},"profile":{"password":"[REDACTED]"}}"#)
+        #expect(requestBody == #"{"user":"ann","password":"[REDACTED]","card":{"number":"[REDACTED]","cvv":"[REDACTED]"},"profile":{"password":"[REDACTED]"}}"#)
         #expect(String(buffer: redacted.record.response.body.data) == requestBody)
         #expect(redacted.record.request.headers.first { $0.name.lowercased() == "authorization" }?.value == "[REDACTED]")
         #expect(Set(redacted.record.redactions).isSuperset(of: [
@@ -107,7 +115,10 @@ struct ProxyEdgeCaseTests {
         ]))
         let rawEnvelope = String(buffer: redacted.envelope.data)
         #expect(!rawEnvelope.contains("hunter2") && !rawEnvelope.contains("4111111111111111") && !rawEnvelope.contains("top-secret"))
-        #expect(redacted.record.request.body.sha256 == ProxyCaptureTests.sha256(secret))
+        // No digest of the original: it would confirm guesses at the redacted values.
+        #expect(redacted.record.request.body.sha256Of == .stored)
+        #expect(redacted.record.request.body.sha256 == ProxyCaptureTests.sha256(redacted.record.request.body.data))
+        #expect(redacted.record.request.body.sha256 != ProxyCaptureTests.sha256(secret))
 
         let big = ProxyCaptureTests.json(bytes: 300_000, seed: 3)
         _ = try await HTTPTestClient.send("\(proxy)/api/echo", headers: [("Content-Type", "application/json"), ("X-Request-ID", "withheld")], body: big)

@@ -178,13 +178,19 @@ def main():
     parser.add_argument("--only-archive", action="store_true", help="only the archive part (consumer vs gzip -1; the delay too with --archive-delay)")
     parser.add_argument("--only-matrix", action="store_true", help="only the overhead matrix (body sizes x concurrency) and its chart")
     parser.add_argument("--only-durability", action="store_true", help="only the cost of --durability disk against memory")
+    parser.add_argument("--only-peer", action="store_true", help="only the FastAPI peer: the app alone, with the logging recipe, behind audit-producer")
+    parser.add_argument("--peer-seconds", type=int, default=5, help="seconds per closed-loop load of the FastAPI peer")
+    parser.add_argument("--peer-rounds", type=int, default=3, help="alternating rounds per closed-loop load of the FastAPI peer (medians)")
+    parser.add_argument("--peer-paced-seconds", type=int, default=5, help="seconds per paced load of the FastAPI peer (the target asks 15)")
+    parser.add_argument("--peer-paced-rounds", type=int, default=3, help="rounds of the FastAPI peer's paced load (the target asks 5)")
     parser.add_argument("--chart", default=os.path.join(ROOT, "bench", "latency-vs-size.png"), help="where the matrix chart goes")
     parser.add_argument("--spool-target", default=str(250 * 10**6), help="bytes to spool before timing the drain (the spool holds 2 GiB)")
     args = parser.parse_args()
     from publisher import drain_and_kcat
     from targets import target_scenarios
     from durability import durability_cost
-    scenarios = ("targets", "matrix", "durability", "archive", "drain")
+    from fastapi_peer import fastapi_peer
+    scenarios = ("targets", "matrix", "peer", "durability", "archive", "drain")
     only = [name for name in scenarios if getattr(args, f"only_{name}")]
     selected = only or list(scenarios)
 
@@ -202,6 +208,8 @@ def main():
                 measure_matrix(stack, args)
             elif scenario == "durability":
                 durability_cost(stack, body, args)
+            elif scenario == "peer":
+                fastapi_peer(stack, body, args, sys.executable)
             elif scenario == "archive":
                 archive_scenarios(stack, body, f"http://127.0.0.1:{PROXY_PORT}", args.work_dir, args.archive_seconds, args.archive_delay)
             else:

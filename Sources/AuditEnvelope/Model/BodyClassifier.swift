@@ -17,10 +17,16 @@ enum BodyClassifier {
         }
         let jsonProblem = data.withUnsafeReadableBytes { JSONScanner.validate($0) }
         if jsonProblem == nil {
-            return Classification(encoding: JSONPadding.valueHasLineBreak(data) ? .text : .json)
+            return wellFormedJSON(data)
         }
         let isText = data.withUnsafeReadableBytes { String(validating: $0, as: UTF8.self) != nil }
         return Classification(encoding: isText ? .text : .base64, jsonError: declaredJSON ? jsonProblem?.description : nil)
+    }
+
+    /// The representation of bytes known to be one well-formed JSON document: embedded, unless a
+    /// line break inside the value would split a one-event-per-line archive.
+    static func wellFormedJSON(_ data: ByteBuffer) -> Classification {
+        Classification(encoding: JSONPadding.valueHasLineBreak(data) ? .text : .json)
     }
 
     /// `application/json`, `text/json` and any `+json` structured syntax suffix.

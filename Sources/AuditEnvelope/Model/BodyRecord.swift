@@ -68,15 +68,20 @@ public struct BodyRecord: Sendable, Equatable {
     /// Creates a record, choosing the representation from the bytes: well-formed JSON is embedded
     /// verbatim, other valid UTF-8 becomes text, anything else base64. A body whose content type
     /// says JSON but which is not well-formed is flagged in ``jsonError``, never rejected.
+    /// - Parameter isWellFormedJSON: The caller already validated `data` as one JSON document
+    ///   (as redaction does), so it is not scanned again.
     public init(
         size: Int,
         truncated: Bool,
         sha256: String,
         contentType: String?,
         contentEncoding: String?,
-        data: ByteBuffer
+        data: ByteBuffer,
+        isWellFormedJSON: Bool = false
     ) {
-        let classification = BodyClassifier.classify(data, contentType: contentType, contentEncoding: contentEncoding)
+        let classification = isWellFormedJSON && (contentEncoding ?? "").isEmpty
+            ? BodyClassifier.wellFormedJSON(data)
+            : BodyClassifier.classify(data, contentType: contentType, contentEncoding: contentEncoding)
         self.init(
             size: size,
             captured: data.readableBytes,

@@ -39,10 +39,11 @@ struct BodyRecordBuilder: Sendable {
             }
         }
         let outcome: BodyRedactor.Outcome
+        var isJSON = false
         if let decodeError {
             outcome = redactor.isActive ? .withheld("content-encoded and not decoded (\(decodeError)), so fields could not be redacted") : .unchanged
         } else {
-            outcome = redactor.redact(data, contentType: contentType)
+            (outcome, isJSON) = redactor.redact(data, contentType: contentType)
         }
         var stored = data
         switch outcome {
@@ -57,7 +58,7 @@ struct BodyRecordBuilder: Sendable {
         }
         // Decoded bytes are classified as what they are; undecoded ones by their coding (base64).
         var record = BodyRecord(size: captured.size, truncated: captured.truncated, sha256: wire.hex, contentType: contentType,
-                                contentEncoding: decoded == nil ? contentEncoding : nil, data: stored)
+                                contentEncoding: decoded == nil ? contentEncoding : nil, data: stored, isWellFormedJSON: isJSON)
         record.contentEncoding = contentEncoding
         record.truncatedReason = captured.truncatedReason
         record.decoded = decoded

@@ -32,29 +32,32 @@ struct BodyRedactor: Sendable {
     private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     /// Redacts `data`, whose `Content-Type` is `contentType`.
-    func redact(_ data: ByteBuffer, contentType: String?) -> Outcome {
-        guard isActive, data.readableBytes > 0 else { return .unchanged }
+    /// - Returns: The outcome, and whether the bytes to store (`data` when unchanged) were read
+    ///   as exactly one well-formed JSON document, so that nobody needs to validate them again.
+    func redact(_ data: ByteBuffer, contentType: String?) -> (outcome: Outcome, isJSON: Bool) {
+        guard isActive, data.readableBytes > 0 else { return (.unchanged, false) }
         let mediaType = Self.mediaType(contentType)
         if mediaType == "application/x-www-form-urlencoded" {
-            return redactForm(data)
+            return (redactForm(data), false)
         }
         var body = data
         let hasMark = body.readableBytesView.starts(with: Self.byteOrderMark)
         if hasMark { body.moveReaderIndex(forwardBy: Self.byteOrderMark.count) }
         let isNDJSON = ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"].contains(mediaType)
-        guard isNDJSON || BodyRecord.declaresJSON(contentType) || Self.looksLikeJSON(body) else { return .unchanged }
+        guard isNDJSON || BodyRecord.declaresJSON(contentType) || Self.looksLikeJSON(body) else { return (.unchanged, false) }
         let outcome: Outcome
         if !isNDJSON, let (redacted, pointers) = json.redact(body) {
             outcome = pointers.isEmpty ? .unchanged : .redacted(redacted, pointers)
+            if !hasMark { return (outcome, true) }
         } else if isNDJSON || body.readableBytesView.contains(UInt8(ascii: "\n")) {
             outcome = redactLines(body)
         } else {
-            return .withheld("not well-formed JSON, so fields could not be redacted")
+            return (.withheld("not well-formed JSON, so fields could not be redacted"), false)
         }
-        guard hasMark, case .redacted(var redacted, let pointers) = outcome else { return outcome }
+        guard hasMark, case .redacted(var redacted, let pointers) = outcome else { return (outcome, false) }
         var marked = ByteBuffer(bytes: Self.byteOrderMark)
         marked.writeBuffer(&redacted)
-        return .redacted(marked, pointers)
+        return (.redacted(marked, pointers), false)
     }
 
     /// NDJSON: every non-empty line must be JSON; each is redacted as its own document.
@@ -86,7 +89,7 @@ struct BodyRedactor: Sendable {
             return .withheld("a form body that is not UTF-8, so fields could not be redacted")
         }
         let (redacted, names) = form.redact(parameters: Substring(text))
-        return names.isEmpty ? .unchanged : .redacted(ByteBuffer(string: redacted), names.map { "/" + JSONRedactor.pointer([$0]).dropFirst() })
+        return names.isEmpty ? .unchanged : .redacted(ByteBuffer(string: redacted), names.map { JSONRedactor.pointer([$0]) })
     }
 
     /// JSON by content: the first byte that is not whitespace opens an object or an array.

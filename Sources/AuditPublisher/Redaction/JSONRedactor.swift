@@ -36,35 +36,38 @@ struct JSONRedactor: Sendable {
         }
     }
 
-    /// Where a value sits: under a key of an object, or at an index of an array.
+    /// Where a value sits: under a key of an object (its bytes, quotes included, decoded only
+    /// when a pointer is needed), or at an index of an array.
     private enum Level {
-        case object(key: String)
+        case object(key: Range<Int>)
         case array(index: Int)
-
-        var segment: String {
-            switch self {
-            case .object(let key): key
-            case .array(let index): String(index)
-            }
-        }
     }
 
     /// One pass over a validated document, in order: keys are recognised as the strings followed
     /// by `:`, and the value of a sensitive key (or at a configured pointer) is skipped whole and
-    /// recorded. Bodies repeat the same keys thousands of times, so each key's verdict is kept.
+    /// recorded. Keys are judged by their raw bytes, remembered per body (``KeyVerdicts``).
     private func scan(_ bytes: UnsafeRawBufferPointer) -> [(range: Range<Int>, pointer: String)] {
         let scanner = JSONScanner(bytes)
         let reader = JSONReader(bytes)
         var levels: [Level] = []
-        var verdicts: [String: Bool] = [:]
+        var verdicts = KeyVerdicts()
         var replacements: [(range: Range<Int>, pointer: String)] = []
         var index = scanner.skipWhitespace(from: 0)
 
-        /// Whether the value starting at `start` (its path in `levels`) is redacted; if so it is
-        /// recorded and the scan goes on after it.
+        func path() -> [String] {
+            levels.map { level in
+                switch level {
+                case .object(let key): Self.key(bytes, key, reader: reader)
+                case .array(let position): String(position)
+                }
+            }
+        }
+
+        /// Whether the value starting at `start` is redacted (by its key, or by a pointer to its
+        /// path); if so it is recorded and the scan goes on after it.
         func redacted(valueAt start: Int, byKey: Bool) -> Bool {
             guard byKey || !pointers.isEmpty else { return false }
-            let path = levels.map(\.segment)
+            let path = path()
             guard byKey || pointers.contains(where: { Self.matches($0, path) }) else { return false }
             let end = scanner.skipValidatedValue(at: start)
             replacements.append((start..<end, Self.pointer(path)))
@@ -72,10 +75,18 @@ struct JSONRedactor: Sendable {
             return true
         }
 
+        func isSensitive(_ key: Range<Int>) -> Bool {
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[(key.lowerBound + 1)..<(key.upperBound - 1)])
+            if let verdict = verdicts.verdict(for: raw) { return verdict }
+            let verdict = raw.contains(UInt8(ascii: "\\")) ? fields.matches(Self.key(bytes, key, reader: reader)) : fields.matches(utf8: raw)
+            verdicts.record(verdict, for: raw)
+            return verdict
+        }
+
         while index < bytes.count {
             switch bytes[index] {
             case UInt8(ascii: "{"):
-                levels.append(.object(key: ""))
+                levels.append(.object(key: index..<index))
                 index += 1
             case UInt8(ascii: "["):
                 levels.append(.array(index: 0))
@@ -98,13 +109,8 @@ struct JSONRedactor: Sendable {
                     index = end
                     continue
                 }
-                let key = Self.key(bytes, index..<end, reader: reader)
-                levels[levels.count - 1] = .object(key: key)
-                let sensitive = verdicts[key] ?? {
-                    let verdict = fields.matches(key)
-                    verdicts[key] = verdict
-                    return verdict
-                }()
+                levels[levels.count - 1] = .object(key: index..<end)
+                let sensitive = isSensitive(index..<end)
                 index = colon + 1
                 _ = redacted(valueAt: scanner.skipWhitespace(from: index), byKey: sensitive)
             default:

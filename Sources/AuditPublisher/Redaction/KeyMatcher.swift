@@ -27,7 +27,7 @@ struct KeyMatcher: Sendable {
         for pattern in patterns {
             let leading = pattern.hasPrefix("*")
             let trailing = pattern.hasSuffix("*") && pattern.count > 1
-            let core = Self.fold(pattern.dropFirst(leading ? 1 : 0).dropLast(trailing ? 1 : 0), caseSensitive: caseSensitive)
+            let core = Self.fold(pattern.dropFirst(leading ? 1 : 0).dropLast(trailing ? 1 : 0).utf8, caseSensitive: caseSensitive)
             guard !core.isEmpty else { continue }
             switch (leading, trailing) {
             case (false, false): exact.insert(core)
@@ -47,7 +47,15 @@ struct KeyMatcher: Sendable {
 
     /// Whether `name` is sensitive.
     func matches(_ name: String) -> Bool {
-        let folded = Self.fold(Substring(name), caseSensitive: caseSensitive)
+        matches(folded: Self.fold(Substring(name).utf8, caseSensitive: caseSensitive))
+    }
+
+    /// Whether the name whose UTF-8 bytes are `name` is sensitive.
+    func matches(utf8 name: UnsafeRawBufferPointer) -> Bool {
+        matches(folded: Self.fold(name, caseSensitive: caseSensitive))
+    }
+
+    private func matches(folded: [UInt8]) -> Bool {
         if exact.contains(folded) { return true }
         if prefixes.contains(where: { folded.starts(with: $0) }) { return true }
         if suffixes.contains(where: { folded.count >= $0.count && folded[(folded.count - $0.count)...].elementsEqual($0) }) { return true }
@@ -66,10 +74,10 @@ struct KeyMatcher: Sendable {
     }
 
     /// UTF-8 bytes; unless case-sensitive, ASCII lowercased and without separators.
-    private static func fold(_ name: Substring, caseSensitive: Bool) -> [UInt8] {
+    private static func fold<Bytes: Collection<UInt8>>(_ name: Bytes, caseSensitive: Bool) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(name.utf8.count)
-        for byte in name.utf8 {
+        bytes.reserveCapacity(name.count)
+        for byte in name {
             if caseSensitive {
                 bytes.append(byte)
             } else if byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: " ") {

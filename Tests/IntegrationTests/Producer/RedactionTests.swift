@@ -1,3 +1,4 @@
+import AuditArchive
 import AuditEnvelope
 import Foundation
 import NIOCore
@@ -23,6 +24,10 @@ struct RedactionTests {
         Leak(requestID: id, secret: secret, headers: [("Content-Type", contentType)], body: Array(text.utf8))
     }
 
+    /// A body whose only secret is a three-digit CVV: the brute-force case.
+    static let cvvBody = #"{"card":{"last4":"1111","cvv":"042"},"amount":12}"#
+    static let digestKey = Array("integration digest key, 32+ bytes long".utf8)
+
     static let leaks: [Leak] = [
         json("leak-pascal", "Sx-pascal-1", #"{"Password":"Sx-pascal-1"}"#),
         json("leak-escaped", "Sx-escaped-2", #"{"pass\u0077ord":"Sx-escaped-2"}"#),
@@ -37,6 +42,7 @@ struct RedactionTests {
         Leak(requestID: "leak-header", secret: "Sx-header-11", headers: [("Content-Type", "application/json"), ("X-Auth-Token", "Sx-header-11")]),
         Leak(requestID: "leak-gzip", secret: "Sx-gzip-12", headers: [("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
              body: Compression.compress(Array(#"{"password":"Sx-gzip-12","n":1}"#.utf8), format: .gzip)),
+        json("leak-cvv", "\"042\"", Self.cvvBody),
         Leak(requestID: "leak-deflate", secret: "Sx-deflate-13", headers: [("Content-Type", "application/json"), ("Content-Encoding", "deflate")],
              body: Compression.compress(Array(#"{"client_secret":"Sx-deflate-13"}"#.utf8), format: .zlib)),
     ]
@@ -48,7 +54,7 @@ struct RedactionTests {
         let upstream = try await UpstreamApp.start()
         defer { upstream.stop() }
         let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("digest-\(UUID().uuidString).key").path
-        try Data(Array("integration digest key, 32+ bytes long".utf8)).write(to: URL(fileURLWithPath: keyFile))
+        try Data(Self.digestKey).write(to: URL(fileURLWithPath: keyFile))
         let producer = try await ProducerProcess.start(arguments: [
             "--upstream", upstream.url, "--route", "POST /api/**", "--kafka-brokers", brokers, "--kafka-topic", topic,
             "--spool-dir", ProducerProcess.temporarySpool(), "--capture-limit", "64KiB", "--digest-key-file", keyFile,
@@ -93,6 +99,8 @@ struct RedactionTests {
             #expect(!archived.contains(leak.secret), "\(leak.requestID): the secret is in the archive")
         }
 
+        try Self.bruteForce(root: root)
+
         let body = try await ArchiveHarness.cli(["body", root, "--request-id", "plain-1", "--response"])
         #expect(body.status == 0, "\(body.standardError)")
         #expect(Array(body.standardOutput) == Array(plain.readableBytesView), "the exact response bytes")
@@ -134,5 +142,28 @@ struct RedactionTests {
         #expect(received.record.redactions.contains { $0.hasPrefix("request.body (withheld: content-encoded and not decoded") })
         try await collector.stop()
         #expect(await producer.terminate() == 0)
+    }
+
+    /// Given the archived redacted CVV exchange, none of the 1,000 three-digit values matches any
+    /// digest in its envelope; with the key, the keyed digest matches the original body.
+    static func bruteForce(root: String) throws {
+        var found: ExchangeRecord?
+        try ArchiveQuery.forEach(in: root, filter: { var filter = ExchangeFilter(); filter.requestID = "leak-cvv"; return filter }(), decodeRecords: true,
+                                 onProblem: { Issue.record("archive problem: \($0)") }) { exchange in
+            found = exchange.record
+            return .stop
+        }
+        let body = try #require(found).request.body
+        #expect(String(buffer: body.data).contains("[REDACTED]"))
+        let digests = [body.sha256, body.wireSha256, body.hmacSha256].compactMap { $0 }
+        var confirmed: [Int] = []
+        for guess in 0..<1000 {
+            let candidate = Self.cvvBody.replacingOccurrences(of: "\"042\"", with: "\"\(String(format: "%03d", guess))\"")
+            let digest = Array(candidate.utf8).withUnsafeBytes { SHA256Hasher.hash($0) }
+            if digests.contains(digest.hex) { confirmed.append(guess) }
+        }
+        #expect(confirmed.isEmpty, "digests in the archived envelope confirm \(confirmed)")
+        let original = Array(Self.cvvBody.utf8).withUnsafeBytes { SHA256Hasher.hash($0) }
+        #expect(body.hmacSha256 == HMACSHA256.authenticationCode(of: original.bytes, key: Self.digestKey).hex, "the key holder proves the original")
     }
 }

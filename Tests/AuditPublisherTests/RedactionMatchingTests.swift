@@ -52,6 +52,10 @@ struct RedactionMatchingTests {
         let cut = Compression.compress(Array(repeating: UInt8(ascii: "x"), count: 10_000) + text, format: .gzip).dropLast(12)
         #expect(throws: BodyDecoder.Failure.self) { try decoder.decode(ByteBuffer(bytes: Array(cut)), .gzip) }
         #expect(throws: BodyDecoder.Failure.self) { try decoder.decode(ByteBuffer(string: "not gzip at all"), .gzip) }
+        let unbounded = BodyDecoder(maxBytes: 1 << 20, maxRatio: .max)
+        #expect(Array(try unbounded.decode(ByteBuffer(bytes: Compression.compress(text, format: .gzip)), .gzip).readableBytesView) == text,
+                "a ratio that overflows the limit falls back to the byte limit")
+        #expect(throws: BodyDecoder.Failure.self) { try BodyDecoder(maxBytes: 0, maxRatio: 0).decode(ByteBuffer(bytes: Compression.compress(text, format: .gzip)), .gzip) }
         #expect(BodyDecoder.request(for: "br") == .unsupported("br"))
         #expect(BodyDecoder.request(for: "gzip, br") == .unsupported("gzip, br"))
         #expect(BodyDecoder.request(for: " X-GZIP ") == .decode(.gzip))

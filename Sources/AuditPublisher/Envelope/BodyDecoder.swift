@@ -24,6 +24,8 @@ struct BodyDecoder: Sendable {
     /// Why a body was not decoded.
     struct Failure: Error, Sendable, CustomStringConvertible {
         var description: String
+        /// The bytes are not valid for the coding (as opposed to a limit passed).
+        var isInvalidData = false
     }
 
     let maxBytes: Int
@@ -43,7 +45,8 @@ struct BodyDecoder: Sendable {
     /// The decoded bytes of `wire`.
     /// - Throws: ``Failure`` when the bytes are not valid for `coding` or pass a limit.
     func decode(_ wire: ByteBuffer, _ coding: Coding) throws(Failure) -> ByteBuffer {
-        let limit = min(maxBytes, max(1, wire.readableBytes).multipliedReportingOverflow(by: maxRatio).partialValue)
+        let (scaled, overflowed) = max(1, wire.readableBytes).multipliedReportingOverflow(by: max(1, maxRatio))
+        let limit = max(0, overflowed ? maxBytes : min(maxBytes, scaled))
         switch coding {
         case .gzip:
             return try inflate(wire, windowBits: 15 + 16, limit: limit)
@@ -51,7 +54,7 @@ struct BodyDecoder: Sendable {
             // RFC 9110 deflate is the zlib format; some servers send raw deflate.
             do {
                 return try inflate(wire, windowBits: 15, limit: limit)
-            } catch let failure where failure.description.hasPrefix("not valid") {
+            } catch let failure where failure.isInvalidData {
                 return try inflate(wire, windowBits: -15, limit: limit)
             }
         }
@@ -68,7 +71,7 @@ struct BodyDecoder: Sendable {
         guard auditshipper_inflate_init(stream, windowBits) == Z_OK else { throw Failure(description: "zlib could not start") }
         var output = ByteBuffer()
         let outcome: Result<Void, Failure> = wire.withUnsafeReadableBytes { input in
-            guard let base = input.baseAddress, !input.isEmpty else { return .failure(Failure(description: "not valid: empty")) }
+            guard let base = input.baseAddress, !input.isEmpty else { return .failure(Failure(description: "not valid: empty", isInvalidData: true)) }
             stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
             stream.pointee.avail_in = uInt(input.count)
             while true {
@@ -93,10 +96,10 @@ struct BodyDecoder: Sendable {
                 case Z_OK:
                     continue
                 case Z_BUF_ERROR:
-                    return .failure(Failure(description: "not valid: the stream ends early (\(wire.readableBytes) bytes)"))
+                    return .failure(Failure(description: "not valid: the stream ends early (\(wire.readableBytes) bytes)", isInvalidData: true))
                 default:
                     let message = stream.pointee.msg.map { String(cString: $0) } ?? "error \(result)"
-                    return .failure(Failure(description: "not valid \(windowBits > 15 ? "gzip" : "deflate") data (\(message))"))
+                    return .failure(Failure(description: "not valid \(windowBits > 15 ? "gzip" : "deflate") data (\(message))", isInvalidData: true))
                 }
             }
         }

@@ -169,8 +169,21 @@ struct RedactionLeakTests {
         #expect(body.hmacSha256 != HMACSHA256.authenticationCode(of: originalDigest.bytes, key: Array("another key, also 32 bytes long!!!".utf8)).hex)
     }
 
-    @Test("a digest key shorter than 32 bytes is refused with a way to make one")
-    func shortKey() {
+    @Test("a digest key shorter than 32 bytes, a missing file, a directory or a FIFO is refused, naming the file", .timeLimit(.minutes(1)))
+    func badKeys() throws {
         #expect(throws: DigestKey.Invalid.self) { try DigestKey(bytes: Array("short".utf8)) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("digest-keys-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fifo = directory + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for path in [directory + "/missing", directory, fifo] {
+            #expect(throws: DigestKey.Invalid.self, "\(path)") { try DigestKey(contentsOfFile: path) }
+        }
+        let good = directory + "/good.key"
+        try Data(repeating: 7, count: 32).write(to: URL(fileURLWithPath: good))
+        let link = directory + "/link.key"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: good)
+        _ = try DigestKey(contentsOfFile: link)
     }
 }

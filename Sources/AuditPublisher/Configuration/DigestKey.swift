@@ -1,6 +1,10 @@
 import AuditEnvelope
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The secret key of keyed body digests (`hmacSha256` in envelopes): HMAC-SHA256 of each body's
 /// SHA-256. Whoever holds it can prove which body was exchanged, even when the stored one is
 /// redacted; without it, a digest reveals nothing and guesses at a redacted value cannot be
@@ -21,9 +25,13 @@ public struct DigestKey: Sendable {
     }
 
     /// The key in a file: its bytes as they are (at most 4 KiB; symlinks are followed, for
-    /// Kubernetes Secrets).
+    /// Kubernetes Secrets; anything but a regular file, such as a FIFO that would block the
+    /// start, is refused).
     /// - Throws: ``Invalid`` naming the file.
     public init(contentsOfFile path: String) throws(Invalid) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw Invalid(reason: "cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw Invalid(reason: "\(path) is not a regular file") }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw Invalid(reason: "cannot read \(path)") }
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: 4097)) ?? Data()

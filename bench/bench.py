@@ -55,15 +55,21 @@ class Stack:
                        check=True, capture_output=True)
         self.spawn("upstream", [f"{self.bin_dir}/example-upstream", "--listen", f"127.0.0.1:{UPSTREAM_PORT}"])
         wait_http(f"http://127.0.0.1:{UPSTREAM_PORT}/healthz")
-        self.producer = self.spawn("producer", [
+        self.producer = self.spawn_producer("producer", UPSTREAM_PORT, PROXY_PORT, ADMIN_PORT, "POST /api/captured/**", producer_args)
+
+    def spawn_producer(self, name, upstream_port, proxy_port, admin_port, route, extra=()):
+        """Starts an audit-producer (log `name`.log, spool `spool-name-N`) in front of the
+        upstream on `upstream_port`, publishing to the bench topic, and waits until it answers."""
+        process = self.spawn(name, [
             f"{self.bin_dir}/audit-producer",
-            "--upstream", f"http://127.0.0.1:{UPSTREAM_PORT}",
-            "--listen", f"127.0.0.1:{PROXY_PORT}", "--admin-listen", f"127.0.0.1:{ADMIN_PORT}",
-            "--route", "POST /api/captured/**",
+            "--upstream", f"http://127.0.0.1:{upstream_port}",
+            "--listen", f"127.0.0.1:{proxy_port}", "--admin-listen", f"127.0.0.1:{admin_port}",
+            "--route", route,
             "--kafka-brokers", f"127.0.0.1:{BROKER_PORT}", "--kafka-topic", "bench.exchanges",
-            "--log-level", "warning", "--spool-dir", os.path.join(self.work_dir, f"spool-{self.starts}"), "--spool-max-bytes", "2GiB",
-        ] + producer_args)
-        wait_http(f"http://127.0.0.1:{ADMIN_PORT}/healthz")
+            "--log-level", "warning", "--spool-dir", os.path.join(self.work_dir, f"spool-{name}-{self.starts}"), "--spool-max-bytes", "2GiB",
+        ] + list(extra))
+        wait_http(f"http://127.0.0.1:{admin_port}/healthz")
+        return process
 
     def spawn(self, name, command):
         log = open(os.path.join(self.work_dir, f"{name}.log"), "w")
@@ -120,8 +126,20 @@ class Stack:
                 raise SystemExit(f"bench: the producer did not see Kafka {'come back' if reachable else 'go'} within {timeout} s")
             time.sleep(0.2)
 
-    def metric(self, name):
-        with urllib.request.urlopen(f"http://127.0.0.1:{ADMIN_PORT}/metrics", timeout=60) as response:
+    def wait_until_sent(self, admin_port, timeout=300):
+        """Until the producer on `admin_port` has published, replayed or dropped every captured
+        exchange and its spool is empty (with disk durability everything passes the spool)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            done = sum(self.metric(f"auditshipper_exchanges_{kind}_total", admin_port) for kind in ("published", "replayed", "dropped"))
+            if done >= self.metric("auditshipper_exchanges_captured_total", admin_port) and self.metric("auditshipper_spool_files", admin_port) == 0:
+                return
+            time.sleep(0.2)
+        raise SystemExit(f"bench: the producer on admin port {admin_port} did not send everything within {timeout} s")
+
+    def metric(self, name, admin_port=ADMIN_PORT):
+        """The sum of metric `name` (all its labels) of the producer on `admin_port`."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=60) as response:
             total = 0.0
             for line in response.read().decode().splitlines():
                 if line.startswith(name) and not line.startswith("#"):

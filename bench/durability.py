@@ -6,46 +6,17 @@ after one unmeasured warm-up each. After each load the loaded producer is waited
 has sent everything, and its CPU (user + system, from /proc) over load and send is divided by the
 requests served: the CPU split by process, per exchange.
 """
-import os
 import statistics
-import time
-import urllib.request
 
-from bench import ADMIN_PORT, PROXY_PORT, UPSTREAM_PORT, wait_http, wrk
+from bench import ADMIN_PORT, PROXY_PORT, UPSTREAM_PORT, wrk
 
 DISK_PROXY_PORT = PROXY_PORT + 2
 DISK_ADMIN_PORT = ADMIN_PORT + 2
 
 
-def metric(admin_port, name):
-    with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=60) as response:
-        return sum(float(line.rsplit(" ", 1)[1]) for line in response.read().decode().splitlines()
-                   if line.startswith(name) and not line.startswith("#"))
-
-
-def wait_until_sent(admin_port, timeout=300):
-    """Until every captured exchange was published, replayed or dropped and the spool is empty."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        done = sum(metric(admin_port, f"auditshipper_exchanges_{kind}_total") for kind in ("published", "replayed", "dropped"))
-        if done >= metric(admin_port, "auditshipper_exchanges_captured_total") and metric(admin_port, "auditshipper_spool_files") == 0:
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"bench: the producer on admin port {admin_port} did not send everything within {timeout} s")
-
-
 def start_disk_producer(stack):
-    process = stack.spawn("producer-disk", [
-        f"{stack.bin_dir}/audit-producer",
-        "--upstream", f"http://127.0.0.1:{UPSTREAM_PORT}",
-        "--listen", f"127.0.0.1:{DISK_PROXY_PORT}", "--admin-listen", f"127.0.0.1:{DISK_ADMIN_PORT}",
-        "--route", "POST /api/captured/**",
-        "--kafka-brokers", f"127.0.0.1:{stack.broker_port}", "--kafka-topic", "bench.exchanges",
-        "--log-level", "warning", "--spool-dir", os.path.join(stack.work_dir, f"spool-disk-{stack.starts}"), "--spool-max-bytes", "2GiB",
-        "--durability", "disk",
-    ])
-    wait_http(f"http://127.0.0.1:{DISK_ADMIN_PORT}/healthz")
-    return process
+    return stack.spawn_producer("producer-disk", UPSTREAM_PORT, DISK_PROXY_PORT, DISK_ADMIN_PORT, "POST /api/captured/**",
+                                ["--durability", "disk"])
 
 
 def measure(stack, producers, body, connections, seconds, rounds, delay_ms):
@@ -53,13 +24,13 @@ def measure(stack, producers, body, connections, seconds, rounds, delay_ms):
     for _, url, _, _ in producers:
         wrk(url, body, connections, 2, delay_ms)
     for _, _, admin, _ in producers:
-        wait_until_sent(admin)
+        stack.wait_until_sent(admin)
     runs = {name: [] for name, _, _, _ in producers}
     for _ in range(rounds):
         for name, url, admin, pid in producers:
             cpu = stack.cpu_seconds(pid)
             figures = wrk(url, body, connections, seconds, delay_ms)
-            wait_until_sent(admin)
+            stack.wait_until_sent(admin)
             figures["cpu_ms"] = (stack.cpu_seconds(pid) - cpu) * 1000 / max(1, figures["requests"])
             runs[name].append(figures)
     return {name: {key: statistics.median(run[key] for run in figures) for key in ("rps", "p50", "p99", "cpu_ms")}

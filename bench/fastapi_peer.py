@@ -10,10 +10,8 @@ until it has sent everything, so publishing counts too.
 import os
 import statistics
 import subprocess
-import time
 
 from bench import ADMIN_PORT, PROXY_PORT, ROOT, wait_http, wrk
-from durability import metric, wait_until_sent
 
 APP_PORT = PROXY_PORT + 20
 PEER_PROXY_PORT = PROXY_PORT + 4
@@ -34,15 +32,7 @@ def start(stack, python):
                             "--no-access-log"], stdout=log, stderr=subprocess.STDOUT, env=env)
     stack.processes.append(app)
     wait_http(f"http://127.0.0.1:{APP_PORT}/openapi.json", timeout=60)
-    producer = stack.spawn("producer-peer", [
-        f"{stack.bin_dir}/audit-producer",
-        "--upstream", f"http://127.0.0.1:{APP_PORT}",
-        "--listen", f"127.0.0.1:{PEER_PROXY_PORT}", "--admin-listen", f"127.0.0.1:{PEER_ADMIN_PORT}",
-        "--route", "POST /captured/**",
-        "--kafka-brokers", f"127.0.0.1:{stack.broker_port}", "--kafka-topic", "bench.exchanges",
-        "--log-level", "warning", "--spool-dir", os.path.join(stack.work_dir, f"spool-peer-{stack.starts}"), "--spool-max-bytes", "2GiB",
-    ])
-    wait_http(f"http://127.0.0.1:{PEER_ADMIN_PORT}/healthz")
+    producer = stack.spawn_producer("producer-peer", APP_PORT, PEER_PROXY_PORT, PEER_ADMIN_PORT, "POST /captured/**")
     return app, producer
 
 
@@ -50,14 +40,14 @@ def measure(stack, paths, pids, body, connections, seconds, rounds, delay_ms=Non
     """Medians per path of req/s, p50, p99 and CPU ms per request per process."""
     for _, url in paths:
         wrk(url, body, connections, 2, delay_ms)
-    wait_until_sent(PEER_ADMIN_PORT)
+    stack.wait_until_sent(PEER_ADMIN_PORT)
     runs = {name: [] for name, _ in paths}
     for _ in range(rounds):
         for name, url in paths:
             before = {process: stack.cpu_seconds(pid) for process, pid in pids.items()}
             figures = wrk(url, body, connections, seconds, delay_ms)
             if name == "captured":
-                wait_until_sent(PEER_ADMIN_PORT)
+                stack.wait_until_sent(PEER_ADMIN_PORT)
             for process, pid in pids.items():
                 figures[f"cpu_{process}"] = (stack.cpu_seconds(pid) - before[process]) * 1000 / max(1, figures["requests"])
             runs[name].append(figures)

@@ -21,7 +21,7 @@ struct BodyTeeTests {
         #expect(body.size == 11)
         #expect(!body.truncated)
         #expect(body.isComplete)
-        #expect(body.sha256Hex() == Self.hex(Array("hello world".utf8)))
+        #expect(body.sha256().hex == Self.hex(Array("hello world".utf8)))
     }
 
     @Test("past the limit the prefix is kept and size and hash still cover every byte")
@@ -36,7 +36,7 @@ struct BodyTeeTests {
         #expect(body.truncated)
         #expect(body.size == 10_000)
         #expect(Array(buffer: body.joined()) == Array(bytes.prefix(4096)))
-        #expect(body.sha256Hex() == Self.hex(bytes))
+        #expect(body.sha256().hex == Self.hex(bytes))
     }
 
     @Test("a limit of zero keeps nothing but still hashes")
@@ -46,7 +46,7 @@ struct BodyTeeTests {
         let body = tee.snapshot()
         #expect(body.joined().readableBytes == 0)
         #expect(body.truncated)
-        #expect(body.sha256Hex() == Self.hex(Array("abc".utf8)))
+        #expect(body.sha256().hex == Self.hex(Array("abc".utf8)))
     }
 
     @Test("a body sent in tiny chunks is coalesced: a few buffers, counted by capacity")
@@ -92,9 +92,9 @@ struct BodyTeeTests {
         #expect(body.size == bytes.count)
         #expect(body.joined().readableBytes > 3 * (BodyTee.coalescingCapacity - 1000))
         #expect(Array(buffer: body.joined()) == Array(bytes.prefix(body.joined().readableBytes)))
-        #expect(body.sha256Hex() == Self.hex(bytes))
+        #expect(body.sha256().hex == Self.hex(bytes))
         #expect(second.snapshot().truncatedReason == "memoryBudget")
-        #expect(second.snapshot().sha256Hex() == Self.hex(Array("later".utf8)))
+        #expect(second.snapshot().sha256().hex == Self.hex(Array("later".utf8)))
         first.releaseBudget()
         let third = BodyTee(limit: 1 << 20, budget: budget)
         third.append(ByteBuffer(string: "room again"))

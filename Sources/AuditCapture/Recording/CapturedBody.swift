@@ -41,8 +41,4 @@ public struct CapturedBody: Sendable {
         }()
     }
 
-    /// The lowercase hex SHA-256 of the whole body as received.
-    public func sha256Hex() -> String {
-        sha256().hex
-    }
 }

@@ -26,17 +26,19 @@ extension AuditPublisher {
     /// normal priority: its connection waits until it is spooled, and until then a crash would
     /// lose it, so it must not wait behind the low-priority threads on a busy machine.
     func overflowEntry(for exchange: CapturedExchange) async -> SpoolEntry {
-        await withCheckedContinuation { continuation in
-            overflowQueue.async { continuation.resume(returning: self.buildEntry(for: exchange)) }
-        }
+        await buildEntry(for: exchange, on: overflowQueue)
     }
 
     /// Builds the envelope of an exchange whose response waits for it (``Durability/disk``), off
     /// the event loops, several at once: exchanges of different connections have no order
     /// between them, and one connection's next exchange waits for this one.
     func durableEntry(for exchange: CapturedExchange) async -> SpoolEntry {
+        await buildEntry(for: exchange, on: durableQueue)
+    }
+
+    private func buildEntry(for exchange: CapturedExchange, on queue: DispatchQueue) async -> SpoolEntry {
         await withCheckedContinuation { continuation in
-            durableQueue.async { continuation.resume(returning: self.buildEntry(for: exchange)) }
+            queue.async { continuation.resume(returning: self.buildEntry(for: exchange)) }
         }
     }
 

@@ -295,6 +295,40 @@ struct PublisherResilienceTests {
         }
     }
 
+    @Test("a full spool during an outage: every exchange is counted as spool_full and announced by a drop notice once Kafka is back")
+    func spoolFull() async throws {
+        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
+        let topic = IntegrationBroker.uniqueTopic("spoolfull")
+        let upstream = try await UpstreamApp.start()
+        defer { upstream.stop() }
+        // Room for a drop notice (a few hundred bytes) but not for one 2 × 4 KB exchange.
+        let producer = try await ProducerProcess.start(arguments: Self.producerArguments(
+            upstream: upstream, broker: broker.bootstrap, topic: topic, spool: ProducerProcess.temporarySpool(),
+            extra: ["--spool-max-bytes", "3KiB"]))
+        let acknowledged = await Self.load(producer, count: 10, concurrency: 2, prefix: "full", bytes: 4096)
+        #expect(acknowledged.count == 10, "responses must never fail for auditing")
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await producer.metric("auditshipper_exchanges_dropped_total{reason=\"spool_full\"}") < 10, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try await producer.metric("auditshipper_exchanges_dropped_total{reason=\"spool_full\"}") == 10)
+        #expect(try await producer.metric("auditshipper_exchanges_dropped_total") == 10, "no other reason")
+
+        try await broker.start()
+        let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
+        let noticeDeadline = ContinuousClock.now + .seconds(60)
+        while collector.notices.reduce(0, { $0 + $1.count }) < 10, ContinuousClock.now < noticeDeadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let announced = collector.notices.flatMap { Array($0.firstSequence...$0.lastSequence) }.sorted()
+        #expect(announced == Array(1...10), "announced \(announced)")
+        #expect(collector.notices.allSatisfy { $0.reason == "spool_full" })
+        #expect(collector.all.isEmpty)
+        try await collector.stop()
+        #expect(await producer.terminate() == 0)
+        await broker.stop()
+    }
+
     @Test("under overflow to the spool, each key's envelopes reach Kafka in the order its requests were made")
     func overflowKeepsOrder() async throws {
         let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
@@ -307,18 +341,22 @@ struct PublisherResilienceTests {
         let producer = try await ProducerProcess.start(arguments: Self.producerArguments(
             upstream: upstream, broker: broker.bootstrap, topic: topic,
             spool: ProducerProcess.temporarySpool(), extra: ["--overflow-policy", "spool", "--queue-max-bytes", "400KiB"]))
-        // Eight clients, one key each, each sending its requests one after another.
+        // Eight clients, one key each, each sending its requests one after another on its own
+        // connection. (A request sent on a new connection the moment a response arrives may
+        // overtake it: with --durability memory an exchange is handed over just after its response.)
         let acknowledged = await withTaskGroup(of: [String].self) { group in
             for client in 0..<8 {
                 group.addTask {
+                    let connection = HTTPTestClient.keepAliveClient()
                     var answered: [String] = []
                     for index in 0..<6 {
                         let requestID = "order-\(client)-\(String(format: "%03d", index))"
                         let reply = try? await HTTPTestClient.send("\(producer.proxyURL)/api/echo", headers: [
                             ("Content-Type", "application/json"), ("X-Request-ID", requestID), ("X-Tenant", "client-\(client)"),
-                        ], body: Self.body(index, bytes: 8192), timeout: .seconds(10))
+                        ], body: Self.body(index, bytes: 8192), timeout: .seconds(10), using: connection)
                         if reply?.status == 200 { answered.append(requestID) }
                     }
+                    try? await connection.shutdown()
                     return answered
                 }
             }

@@ -20,12 +20,22 @@ struct HTTPTestClient {
         let body: ByteBuffer
     }
 
+    /// A client that keeps one connection to each host and sends its requests over it one after
+    /// another, as a browser or SDK session does: each request reaches the server after the
+    /// previous response was handled. Shut it down when done.
+    static func keepAliveClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 1)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     static func send(
         _ url: String,
         method: HTTPMethod = .POST,
         headers: [(String, String)] = [],
         body: ByteBuffer? = nil,
-        timeout: Duration = .seconds(30)
+        timeout: Duration = .seconds(30),
+        using client: HTTPClient = client
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method

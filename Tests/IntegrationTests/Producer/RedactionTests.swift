@@ -73,9 +73,10 @@ struct RedactionTests {
         _ = try await HTTPTestClient.send("\(producer.proxyURL)/api/echo", headers: [("Content-Type", "application/json"), ("X-Request-ID", "plain-1")], body: plain)
         let count = Self.leaks.count + 1
 
-        // A peer client's view of the topic: every header and value byte.
+        // A peer client's view of the topic: every header and value byte. Publishing is
+        // asynchronous, so kcat waits for all the records (-c) instead of stopping at the end (-e).
         let dump = try await ProcessRunner.run([
-            "kcat", "-C", "-b", brokers, "-t", topic, "-o", "beginning", "-c", String(count), "-e", "-q", "-f", "%k %h %s\n",
+            "kcat", "-C", "-b", brokers, "-t", topic, "-o", "beginning", "-c", String(count), "-q", "-f", "%k %h %s\n",
         ], timeout: .seconds(60))
         let records = String(decoding: dump, as: UTF8.self)
         #expect(records.contains("plain-1"), "kcat read the topic")

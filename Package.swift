@@ -264,6 +264,7 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "AuditArchive",
+                "AuditCapture",
                 "AuditEnvelope",
                 "Kafka",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

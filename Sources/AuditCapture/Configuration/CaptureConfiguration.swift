@@ -25,6 +25,13 @@ public struct CaptureConfiguration: Sendable {
     /// Default: `X-Request-ID`.
     public var requestIDHeader: String = "X-Request-ID"
 
+    /// A response header that returns each recorded exchange's receipt to the client
+    /// (``ExchangeReceipt/headerValue``: producer id and sequence number), set on captured
+    /// responses and removed from every other response (an upstream cannot forge one). `nil`
+    /// sends none.
+    /// Default: none.
+    public var receiptHeader: String? = nil
+
     /// Creates a configuration with the defaults above.
     public init() {}
 }

@@ -6,9 +6,11 @@ import Hummingbird
 ///
 /// For a request that a ``RouteRule`` selects, it tees the request body as the handler reads it
 /// and the response body as it is written (chunks are retained, not copied, up to the capture
-/// limit), propagates or sets the request id header, and hands the finished exchange to an
-/// ``ExchangeSink`` after the last byte is written (before the last chunk, for a sink that
-/// ``ExchangeSink/recordsBeforeResponseEnds``). Requests no rule selects pass straight through.
+/// limit), propagates or sets the request id header, has the sink number the exchange as its
+/// response starts (returning the receipt in a header, when configured), and hands the finished
+/// exchange to an ``ExchangeSink`` after the last byte is written (before the last chunk, for a
+/// sink that ``ExchangeSink/recordsBeforeResponseEnds``). Requests no rule selects pass straight
+/// through (without a receipt header, if their response had one).
 ///
 /// ```swift
 /// router.add(middleware: try AuditCaptureMiddleware(configuration: configuration, sink: publisher))
@@ -18,6 +20,7 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
     private let selector: RouteSelector
     private let sink: any ExchangeSink
     private let requestIDField: HTTPField.Name
+    private let receiptField: HTTPField.Name?
     private let budget: CaptureMemoryBudget?
 
     /// Creates the middleware.
@@ -30,6 +33,12 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
         guard let field = HTTPField.Name(configuration.requestIDHeader) else {
             throw CaptureError(key: "requestIDHeader", "'\(configuration.requestIDHeader)' is not a valid header name")
         }
+        let receiptField = try configuration.receiptHeader.map { name throws(CaptureError) in
+            guard let field = HTTPField.Name(name) else {
+                throw CaptureError(key: "receiptHeader", "'\(name)' is not a valid header name")
+            }
+            return field
+        }
         guard configuration.bodyCaptureLimit >= 0 else {
             throw CaptureError(key: "bodyCaptureLimit", "must not be negative (got \(configuration.bodyCaptureLimit))")
         }
@@ -37,6 +46,7 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
         self.selector = RouteSelector(rules: configuration.rules, matching: configuration.pathMatching)
         self.sink = sink
         self.requestIDField = field
+        self.receiptField = receiptField
         self.budget = configuration.captureMemoryMax.map(CaptureMemoryBudget.init(limit:))
     }
 
@@ -46,7 +56,7 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let selection = selector.select(method: request.method.rawValue, target: Substring(request.head.path ?? "/")) else {
-            return try await next(request, context)
+            return try await withoutReceipt(next(request, context))
         }
         let start = WallClock.microseconds()
         let exchangeID = UUIDv7.generate()
@@ -76,8 +86,8 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
             throw error
         }
         response.headers[requestIDField] = requestID
-        guard recorder.recordResponse(status: response.status.code, headers: response.headers) else {
-            return response
+        guard recorder.recordResponse(status: response.status.code, headers: &response.headers, receiptField: receiptField) else {
+            return withoutReceipt(response)
         }
         let body = response.body
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
@@ -90,6 +100,14 @@ public struct AuditCaptureMiddleware<Context: RequestContext>: RouterMiddleware 
             }
             await recorder.finish(outcome: .completed)
         }
+        return response
+    }
+
+    /// A response not recorded carries no receipt, whatever the handler or upstream put there.
+    private func withoutReceipt(_ response: Response) -> Response {
+        guard let receiptField, response.headers[receiptField] != nil else { return response }
+        var response = response
+        response.headers[receiptField] = nil
         return response
     }
 

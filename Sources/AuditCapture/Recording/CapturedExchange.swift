@@ -36,8 +36,8 @@ public struct CapturedExchange: Sendable {
     public var clientAddress: String?
     /// Timings in microseconds since the Unix epoch.
     public var timings: ExchangeTimings
-    /// Its number in the sink's sequence, once the sink that numbers exchanges (the publisher)
-    /// has taken it.
+    /// Its number in the sink's sequence: given as the response started
+    /// (``ExchangeSink/reserveReceipt()``), or else by the sink when it takes the exchange.
     public var sequence: Int64?
 
     /// Bytes this exchange holds in memory (the capacity of the buffers keeping its bodies plus

@@ -14,6 +14,7 @@ final class ExchangeRecorder: Sendable {
         var response: ResponseHead?
         var firstResponseByte: Int64?
         var requestFailure: String?
+        var sequence: Int64?
         var isFinished = false
     }
 
@@ -58,13 +59,20 @@ final class ExchangeRecorder: Sendable {
         responseBody.releaseBudget()
     }
 
-    /// Records the response head; returns `false` when the status filter drops the exchange.
-    func recordResponse(status: Int, headers: HTTPFields) -> Bool {
+    /// Records the response head and has the sink number the exchange, writing its receipt into
+    /// `headers` under `receiptField` when the sink gives one; returns `false` when the status
+    /// filter drops the exchange (then nothing is numbered).
+    func recordResponse(status: Int, headers: inout HTTPFields, receiptField: HTTPField.Name?) -> Bool {
         if let filter = rule.statusFilter, !filter.matches(status) {
             discard()
             return false
         }
-        state.withLock { $0.response = ResponseHead(status: status, headers: headers) }
+        let receipt = sink.reserveReceipt()
+        if let receiptField, let receipt { headers[receiptField] = receipt.headerValue }
+        state.withLock { [headers] state in
+            state.response = ResponseHead(status: status, headers: headers)
+            state.sequence = receipt?.sequence
+        }
         return true
     }
 
@@ -85,14 +93,14 @@ final class ExchangeRecorder: Sendable {
 
     /// Ends the exchange and hands it to the sink; later calls do nothing.
     func finish(outcome: ExchangeOutcome, detail: String? = nil, status: Int? = nil) async {
-        let finished = state.withLock { state -> (ResponseHead?, Int64?, String?)? in
+        let finished = state.withLock { state -> (ResponseHead?, Int64?, String?, Int64?)? in
             guard !state.isFinished else { return nil }
             state.isFinished = true
-            return (state.response, state.firstResponseByte, state.requestFailure)
+            return (state.response, state.firstResponseByte, state.requestFailure, state.sequence)
         }
-        guard let (response, firstByte, requestFailure) = finished else { return }
+        guard let (response, firstByte, requestFailure, sequence) = finished else { return }
         let clientWentAway = requestFailure != nil && outcome != .completed
-        let exchange = CapturedExchange(
+        var exchange = CapturedExchange(
             exchangeID: exchangeID,
             requestID: requestID,
             route: rule.path.text,
@@ -109,6 +117,7 @@ final class ExchangeRecorder: Sendable {
             clientAddress: clientAddress,
             timings: ExchangeTimings(start: start, firstResponseByte: firstByte, end: WallClock.microseconds())
         )
+        exchange.sequence = sequence
         // From here the sink's own bound (the publisher's queue) counts these bytes.
         requestBody.releaseBudget()
         responseBody.releaseBudget()

@@ -12,9 +12,20 @@ public protocol ExchangeSink: Sendable {
     /// has not taken (a sink that makes exchanges durable in `submit`). Costs each response the
     /// time `submit` takes, and delays each chunk until the next one is produced.
     var recordsBeforeResponseEnds: Bool { get }
+
+    /// Numbers an exchange whose response is about to start, for a sink that numbers exchanges
+    /// (the publisher). The middleware calls it once per recorded exchange, before the response
+    /// head is written, and the exchange reaches ``submit(_:)`` with that number in
+    /// ``CapturedExchange/sequence``: a client that was answered can hold its number even when
+    /// the process dies before the exchange is handed over.
+    /// - Returns: The receipt, or `nil` when this sink does not number exchanges.
+    func reserveReceipt() -> ExchangeReceipt?
 }
 
 extension ExchangeSink {
     /// By default exchanges are handed over after the response ended.
     public var recordsBeforeResponseEnds: Bool { false }
+
+    /// By default exchanges are not numbered.
+    public func reserveReceipt() -> ExchangeReceipt? { nil }
 }

@@ -18,9 +18,10 @@ import Synchronization
 ///   checksummed disk spool; once Kafka answers again the spool is replayed in order and deleted,
 ///   and envelopes go straight to Kafka again. Order is kept: nothing is sent directly while
 ///   older envelopes wait in the spool. The decisions live in ``PublisherStateMachine``.
-/// - Every exchange is numbered (``producerID``, a sequence); every one that reaches neither
-///   Kafka nor the spool is counted under `auditshipper_exchanges_dropped_total{reason}`, logged
-///   (rate-limited) and announced on the topic by a drop notice.
+/// - Every exchange is numbered (``producerID``, a sequence) as its response starts
+///   (``reserveReceipt()``), or when it is taken if it had no response; every one that reaches
+///   neither Kafka nor the spool is counted under `auditshipper_exchanges_dropped_total{reason}`,
+///   logged (rate-limited) and announced on the topic by a drop notice.
 ///
 /// Run it in a `ServiceGroup`. On graceful shutdown it stops taking exchanges, publishes what is
 /// queued, replays the spool while Kafka answers, waits up to
@@ -91,13 +92,19 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// last chunk of its response is written, and ``submit(_:)`` returns once it is in the spool.
     public var recordsBeforeResponseEnds: Bool { configuration.durability == .disk }
 
+    /// Numbers an exchange whose response is starting: the next number of this producer's
+    /// sequence, persisted like the ones ``submit(_:)`` gives.
+    public func reserveReceipt() -> ExchangeReceipt? {
+        ExchangeReceipt(producer: sequence.producerID, sequence: sequence.next())
+    }
+
     /// Takes a finished exchange. With ``Durability/memory`` it is queued without waiting; when
     /// the queue is full the overflow policy applies (spooling or blocking wait here). With
     /// ``Durability/disk`` its envelope is built and appended to the spool before this returns.
     public func submit(_ exchange: CapturedExchange) async {
         metrics.captured.increment()
         var exchange = exchange
-        exchange.sequence = sequence.next()
+        exchange.sequence = exchange.sequence ?? sequence.next()
         if configuration.durability == .disk {
             await store(await durableEntry(for: exchange), exchangeID: exchange.exchangeID)
             return

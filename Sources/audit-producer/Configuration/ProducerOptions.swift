@@ -66,6 +66,9 @@ struct ProducerOptions: ParsableArguments {
     @Option(name: .long, help: "Header carrying the request id. Env: AUDIT_REQUEST_ID_HEADER. Default: X-Request-ID.")
     var requestIdHeader: String?
 
+    @Option(name: .long, help: "Response header that returns each recorded exchange's receipt, <producer-id>/<sequence>, for a client-side ledger to match against 'audit-archive reconcile'; removed from responses not recorded. Env: AUDIT_RECEIPT_HEADER. Default: none (no receipt is sent).")
+    var receiptHeader: String?
+
     @Option(name: .long, help: "CloudEvents source of envelopes. Env: AUDIT_SOURCE. Default: audit-producer/<hostname>.")
     var source: String?
 

@@ -156,14 +156,21 @@ struct ProducerSettings {
             throw ConfigurationError("--redact-json-pointer / AUDIT_REDACT_JSON_POINTERS", "'\(pointer)' is not a JSON Pointer (it must start with '/')")
         }
         if let (header, key) = reader.value(options.requestIdHeader, flag: "request-id-header", env: "AUDIT_REQUEST_ID_HEADER") {
-            guard !header.isEmpty, header.allSatisfy({ $0.isLetter || $0.isNumber || "-_".contains($0) }) else {
-                throw ConfigurationError(key, "'\(header)' is not a header name")
-            }
-            capture.requestIDHeader = header
+            capture.requestIDHeader = try headerName(header, key: key)
+        }
+        if let (header, key) = reader.value(options.receiptHeader, flag: "receipt-header", env: "AUDIT_RECEIPT_HEADER") {
+            capture.receiptHeader = try headerName(header, key: key)
         }
         let eventSource = reader.value(options.source, flag: "source", env: "AUDIT_SOURCE")?.value
             ?? "audit-producer/\(ProcessInfo.processInfo.hostName)"
         return (capture, redaction, eventSource)
+    }
+
+    private static func headerName(_ name: String, key: String) throws -> String {
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_".contains($0) }) else {
+            throw ConfigurationError(key, "'\(name)' is not a header name")
+        }
+        return name
     }
 
     private static func kafka(options: ProducerOptions, reader: SettingReader) throws -> KafkaProducerConfiguration {

@@ -1,3 +1,4 @@
+import AuditCapture
 import AuditEnvelope
 import Foundation
 import Kafka
@@ -30,8 +31,27 @@ struct PublisherResilienceTests {
         bytes: Int = 2048,
         onProgress: @escaping @Sendable (Int) async -> Bool = { _ in true }
     ) async -> [String] {
-        await withTaskGroup(of: String?.self) { group in
-            var acknowledged: [String] = []
+        await answers(producer, count: count, concurrency: concurrency, prefix: prefix, bytes: bytes, onProgress: onProgress).map(\.requestID)
+    }
+
+    /// An exchange the proxy answered with 200, and the receipt it returned (with `--receipt-header
+    /// X-Audit-Receipt`).
+    struct Answer: Sendable {
+        var requestID: String
+        var receipt: ExchangeReceipt?
+    }
+
+    /// ``load(_:count:concurrency:prefix:bytes:onProgress:)``, keeping each answer's receipt.
+    static func answers(
+        _ producer: ProducerProcess,
+        count: Int,
+        concurrency: Int,
+        prefix: String,
+        bytes: Int = 2048,
+        onProgress: @escaping @Sendable (Int) async -> Bool = { _ in true }
+    ) async -> [Answer] {
+        await withTaskGroup(of: Answer?.self) { group in
+            var acknowledged: [Answer] = []
             var next = 0
             var done = 0
             var keepSending = true
@@ -46,13 +66,14 @@ struct PublisherResilienceTests {
                         body: Self.body(index, bytes: bytes),
                         timeout: .seconds(10)
                     )
-                    return reply?.status == 200 ? requestID : nil
+                    guard let reply, reply.status == 200 else { return nil }
+                    return Answer(requestID: requestID, receipt: reply.headers.first(name: "X-Audit-Receipt").flatMap(ExchangeReceipt.init(headerValue:)))
                 }
             }
             for _ in 0..<min(concurrency, count) { add() }
-            while let requestID = await group.next() {
+            while let answer = await group.next() {
                 done += 1
-                if let requestID { acknowledged.append(requestID) }
+                if let answer { acknowledged.append(answer) }
                 keepSending = await onProgress(done) && keepSending
                 if keepSending, next < count { add() }
             }
@@ -93,18 +114,23 @@ struct PublisherResilienceTests {
             upstream: upstream, broker: broker.bootstrap, topic: topic, spool: ProducerProcess.temporarySpool()))
 
         var sent: [String] = []
-        var slowest: Duration = .zero
+        var latencies: [Duration] = []
         for index in 0..<60 {
             let requestID = "down-\(String(format: "%03d", index))"
             let start = ContinuousClock.now
             let reply = try await HTTPTestClient.send("\(producer.proxyURL)/api/echo", headers: [
                 ("Content-Type", "application/json"), ("X-Request-ID", requestID), ("X-Tenant", "tenant-\(index % 3)"),
             ], body: Self.body(index))
-            slowest = max(slowest, ContinuousClock.now - start)
+            latencies.append(ContinuousClock.now - start)
             #expect(reply.status == 200)
             sent.append(requestID)
         }
-        #expect(slowest < .seconds(5), "a response waited for Kafka (its delivery timeout is 60 s): slowest \(slowest)")
+        // A response that waited for Kafka would take its delivery timeout (60 s; the client gives
+        // up at 30 s). The bounds leave room for a parallel suite loading these 2 cores (one CI run
+        // saw a single reply take 8.5 s while 48 × 8 MB uploads went through the same client).
+        let sorted = latencies.sorted()
+        let median = sorted[sorted.count / 2], slowest = sorted[sorted.count - 1]
+        #expect(median < .seconds(1) && slowest < .seconds(20), "a response waited for Kafka: median \(median), slowest \(slowest)")
         // Exchanges wait in the queue until the first reachability check gives up (2 s), then spool.
         var spooled = 0.0
         let spooling = ContinuousClock.now + .seconds(15)

@@ -91,7 +91,7 @@ struct SpoolTests {
         let path = try #require(spool.sealed.first).path
         let handle = try #require(FileHandle(forWritingAtPath: path))
         try handle.seekToEnd()
-        try handle.write(contentsOf: SpoolFraming.frame(Self.entry(3)).readableBytesView.prefix(60))
+        try handle.write(contentsOf: SpoolFraming.frame(Self.entry(3)).joined.readableBytesView.prefix(60))
         try handle.close()
 
         let replay = try #require(try Self.spool(directory).oldest())
@@ -146,7 +146,7 @@ struct SpoolTests {
         var configuration = SpoolConfiguration()
         configuration.directory = directory
         // Room for three entries in one lane, two in both together (each lane has a file header).
-        configuration.maxBytes = 3 * SpoolFraming.frame(Self.entry(0)).readableBytes + 2 * SpoolFraming.fileHeader.count - 1
+        configuration.maxBytes = 3 * SpoolFraming.frame(Self.entry(0)).count + 2 * SpoolFraming.fileHeader.count - 1
         let spool = try Spool(configuration: configuration)
         #expect(try await spool.append(Self.entry(0)))
         #expect(try await spool.append(Self.entry(1), to: .retry))
@@ -182,5 +182,14 @@ extension SpoolTests {
         #expect(try spool.append(Self.entry(0)))
         try spool.close()
         #expect(try spool.oldest()?.entries == [Self.entry(0)])
+    }
+}
+
+extension SpoolFraming.Frame {
+    /// Both parts in one buffer, as they lie in the segment file.
+    var joined: ByteBuffer {
+        var joined = head
+        joined.writeImmutableBuffer(value)
+        return joined
     }
 }

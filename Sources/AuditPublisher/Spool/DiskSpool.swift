@@ -64,21 +64,21 @@ final class DiskSpool {
     /// limit, is at its size limit.
     func append(_ entry: SpoolEntry, besides otherBytes: Int = 0) throws -> Bool {
         let framed = SpoolFraming.frame(entry)
-        guard totalBytes + otherBytes + framed.readableBytes <= maxBytes else { return false }
-        if let current = active, current.segment.bytes + framed.readableBytes > segmentBytes, current.segment.bytes > SpoolFraming.fileHeader.count {
+        guard totalBytes + otherBytes + framed.count <= maxBytes else { return false }
+        if let current = active, current.segment.bytes + framed.count > segmentBytes, current.segment.bytes > SpoolFraming.fileHeader.count {
             try seal()
         }
         if active == nil { try startSegment() }
         guard var current = active else { return false }
         do {
-            try SpoolFile.write(current.descriptor, framed, path: current.segment.path)
+            try SpoolFile.write(current.descriptor, [framed.head, framed.value], path: current.segment.path)
         } catch {
             // A partial write (disk full) would leave a torn frame that later entries follow:
             // cut it off so the segment stays a clean sequence of frames.
             _ = ftruncate(current.descriptor, off_t(current.segment.bytes))
             throw error
         }
-        current.segment.bytes += framed.readableBytes
+        current.segment.bytes += framed.count
         active = current
         unsynced = true
         try syncIfDue()

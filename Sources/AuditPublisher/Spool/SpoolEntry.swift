@@ -13,7 +13,18 @@ struct SpoolEntry: Sendable, Equatable {
         lhs.key == rhs.key && lhs.record.headers == rhs.record.headers && lhs.record.value == rhs.record.value
     }
 
+    /// The bytes ``encode(into:)`` writes.
+    var encodedBytes: Int {
+        record.headers.reduce(4 + key.readableBytes + 2 + record.value.readableBytes) { $0 + 6 + $1.name.utf8.count + $1.value.utf8.count }
+    }
+
     func encode(into buffer: inout ByteBuffer) {
+        encodePrefix(into: &buffer)
+        buffer.writeImmutableBuffer(record.value)
+    }
+
+    /// Writes everything before the value: key and headers.
+    func encodePrefix(into buffer: inout ByteBuffer) {
         buffer.writeInteger(UInt32(key.readableBytes))
         buffer.writeImmutableBuffer(key)
         buffer.writeInteger(UInt16(record.headers.count))
@@ -23,7 +34,6 @@ struct SpoolEntry: Sendable, Equatable {
             buffer.writeInteger(UInt32(header.value.utf8.count))
             buffer.writeString(header.value)
         }
-        buffer.writeImmutableBuffer(record.value)
     }
 
     /// Decodes a payload whose checksum already matched.

@@ -35,6 +35,11 @@ enum SpoolFile {
         }
     }
 
+    /// Writes `buffers` one after the other, whole (retrying short writes).
+    static func write(_ descriptor: Int32, _ buffers: [ByteBuffer], path: String) throws {
+        for buffer in buffers { try write(descriptor, buffer, path: path) }
+    }
+
     static func sync(_ descriptor: Int32, path: String) throws {
         guard fsync(descriptor) == 0 else { throw Failure(path: path, operation: "fsync", code: errno) }
     }
@@ -52,9 +57,13 @@ enum SpoolFile {
         guard descriptor >= 0 else { throw Failure(path: path, operation: "open", code: errno) }
         defer { close(descriptor) }
         var buffer = ByteBuffer()
+        // One allocation of the file's size (a segment is written up to its size limit); the
+        // loop still reads whatever the file holds should it have grown.
+        var info = stat()
+        if fstat(descriptor, &info) == 0, info.st_size > 0 { buffer.reserveCapacity(Int(info.st_size) + 1) }
         while true {
-            buffer.reserveCapacity(minimumWritableBytes: 1 << 20)
-            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 1 << 20) { target in
+            if buffer.writableBytes == 0 { buffer.reserveCapacity(minimumWritableBytes: 1 << 20) }
+            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { target in
                 Glibc.read(descriptor, target.baseAddress, target.count)
             }
             if count < 0 { throw Failure(path: path, operation: "read", code: errno) }

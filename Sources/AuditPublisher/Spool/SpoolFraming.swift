@@ -10,17 +10,27 @@ enum SpoolFraming {
     /// Larger lengths are treated as damage.
     static let maximumPayload = 512 * 1024 * 1024
 
-    static func frame(_ entry: SpoolEntry) -> ByteBuffer {
-        var payload = ByteBuffer()
-        payload.reserveCapacity(entry.record.value.readableBytes + 1024)
-        entry.encode(into: &payload)
-        var framed = ByteBuffer()
-        framed.reserveCapacity(payload.readableBytes + headerBytes)
-        framed.writeInteger(magic)
-        framed.writeInteger(UInt32(payload.readableBytes))
-        framed.writeInteger(payload.withUnsafeReadableBytes { CRC32C.checksum($0) })
-        framed.writeBuffer(&payload)
-        return framed
+    /// A framed record in two parts, written one after the other: the frame header with the
+    /// payload's start (key and headers), and the envelope's value as it is (not copied).
+    struct Frame {
+        var head: ByteBuffer
+        var value: ByteBuffer
+
+        /// The frame's size on disk.
+        var count: Int { head.readableBytes + value.readableBytes }
+    }
+
+    static func frame(_ entry: SpoolEntry) -> Frame {
+        var head = ByteBuffer()
+        head.reserveCapacity(headerBytes + entry.encodedBytes - entry.record.value.readableBytes)
+        head.writeInteger(magic)
+        head.writeInteger(UInt32(entry.encodedBytes))
+        head.writeInteger(UInt32(0))
+        entry.encodePrefix(into: &head)
+        let prefix = head.withUnsafeReadableBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[headerBytes...])) }
+        let checksum = entry.record.value.withUnsafeReadableBytes { CRC32C.checksum($0, seed: prefix) }
+        head.setInteger(checksum, at: head.readerIndex + 8)
+        return Frame(head: head, value: entry.record.value)
     }
 
     /// What scanning a segment found.
@@ -33,34 +43,36 @@ enum SpoolFraming {
     }
 
     /// Reads every intact record of a segment's bytes, skipping damaged ones by searching for the
-    /// next magic whose record checks out.
+    /// next magic whose record checks out. The entries are slices of `file` (no copies).
     static func scan(_ file: ByteBuffer) -> ScanResult {
         var result = ScanResult()
-        let bytes = Array(file.readableBytesView)
-        guard bytes.starts(with: fileHeader) else {
-            result.damaged = bytes.isEmpty ? 0 : 1
+        let base = file.readerIndex
+        let count = file.readableBytes
+        guard file.readableBytesView.starts(with: fileHeader) else {
+            result.damaged = count == 0 ? 0 : 1
             return result
         }
         var index = fileHeader.count
         var inDamage = false
-        while index < bytes.count {
-            guard index + headerBytes <= bytes.count else {
+        while index < count {
+            guard index + headerBytes <= count, let magicValue = file.getInteger(at: base + index, as: UInt32.self),
+                let length32 = file.getInteger(at: base + index + 4, as: UInt32.self),
+                let checksum = file.getInteger(at: base + index + 8, as: UInt32.self)
+            else {
                 result.tornTail = true
                 break
             }
-            let magicValue = read32(bytes, index)
-            let length = Int(read32(bytes, index + 4))
-            let checksum = read32(bytes, index + 8)
+            let length = Int(length32)
             let start = index + headerBytes
-            if magicValue == magic, length <= maximumPayload, start + length <= bytes.count {
-                let matches = bytes[start..<(start + length)].withUnsafeBytes { CRC32C.checksum($0) } == checksum
-                if matches, let entry = SpoolEntry.decode(ByteBuffer(bytes: bytes[start..<(start + length)])) {
+            if magicValue == magic, length <= maximumPayload, start + length <= count {
+                let matches = file.withUnsafeReadableBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<(start + length)])) } == checksum
+                if matches, let payload = file.getSlice(at: base + start, length: length), let entry = SpoolEntry.decode(payload) {
                     result.entries.append(entry)
                     index = start + length
                     inDamage = false
                     continue
                 }
-            } else if magicValue == magic, start + length > bytes.count, length <= maximumPayload {
+            } else if magicValue == magic, start + length > count, length <= maximumPayload {
                 result.tornTail = true
                 break
             }
@@ -71,9 +83,5 @@ enum SpoolFraming {
             index += 1
         }
         return result
-    }
-
-    private static func read32(_ bytes: [UInt8], _ index: Int) -> UInt32 {
-        UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16 | UInt32(bytes[index + 2]) << 8 | UInt32(bytes[index + 3])
     }
 }

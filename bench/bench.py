@@ -195,7 +195,7 @@ def main():
     parser.add_argument("--only-drain", action="store_true", help="only the spool drain and the publisher vs kcat -P")
     parser.add_argument("--only-archive", action="store_true", help="only the archive part (consumer vs gzip -1; the delay too with --archive-delay)")
     parser.add_argument("--only-matrix", action="store_true", help="only the overhead matrix (body sizes x concurrency) and its chart")
-    parser.add_argument("--only-durability", action="store_true", help="only the cost of --durability disk against memory")
+    parser.add_argument("--only-durability", action="store_true", help="only the publishing paths: --durability disk and the overflow path against memory")
     parser.add_argument("--only-peer", action="store_true", help="only the FastAPI peer: the app alone, with the logging recipe, behind audit-producer")
     parser.add_argument("--peer-seconds", type=int, default=5, help="seconds per closed-loop load of the FastAPI peer")
     parser.add_argument("--peer-rounds", type=int, default=3, help="alternating rounds per closed-loop load of the FastAPI peer (medians)")

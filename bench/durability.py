@@ -1,7 +1,9 @@
-"""The cost of `--durability disk`, measured side by side with `memory` in one run.
+"""The cost of `--durability disk` and of the overflow path, side by side with `memory` in one run.
 
-Two producers run at once on the same broker and upstream: the stack's (memory, the default) and
-a second one with `--durability disk` (its own ports and spool). Loads alternate between them,
+Three producers run at once on the same broker and upstream: the stack's (memory, the default),
+one with `--durability disk`, and one whose queue holds less than one exchange
+(`--queue-max-bytes 1KiB`), so that every exchange takes the overflow path (built, spooled, read
+back and sent), each with its own ports and spool. Loads alternate between them,
 after one unmeasured warm-up each. After each load the loaded producer is waited for until it
 has sent everything, and its CPU (user + system, from /proc) over load and send is divided by the
 requests served: the CPU split by process, per exchange.
@@ -12,11 +14,14 @@ from bench import ADMIN_PORT, PROXY_PORT, UPSTREAM_PORT, wrk
 
 DISK_PROXY_PORT = PROXY_PORT + 2
 DISK_ADMIN_PORT = ADMIN_PORT + 2
+OVERFLOW_PROXY_PORT = PROXY_PORT + 6
+OVERFLOW_ADMIN_PORT = ADMIN_PORT + 6
+# The overflow path may cost at most this much producer CPU per exchange against the direct one.
+OVERFLOW_CPU_TARGET = 1.3
 
 
-def start_disk_producer(stack):
-    return stack.spawn_producer("producer-disk", UPSTREAM_PORT, DISK_PROXY_PORT, DISK_ADMIN_PORT, "POST /api/captured/**",
-                                ["--durability", "disk"])
+def start_producer(stack, name, proxy_port, admin_port, extra):
+    return stack.spawn_producer(name, UPSTREAM_PORT, proxy_port, admin_port, "POST /api/captured/**", extra)
 
 
 def measure(stack, producers, body, connections, seconds, rounds, delay_ms):
@@ -40,7 +45,7 @@ def measure(stack, producers, body, connections, seconds, rounds, delay_ms):
 def print_table(title, result):
     base = result["memory"]
     print(f"\n{title}\n")
-    print("| durability | req/s | p50 ms | p99 ms | producer CPU ms per exchange | p50 vs memory | p99 vs memory | req/s vs memory | CPU vs memory | errors |")
+    print("| path | req/s | p50 ms | p99 ms | producer CPU ms per exchange | p50 vs memory | p99 vs memory | req/s vs memory | CPU vs memory | errors |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, row in result.items():
         print(f"| {name} | {row['rps']:.1f} | {row['p50'] / 1000:.2f} | {row['p99'] / 1000:.2f} | {row['cpu_ms']:.2f} | "
@@ -49,14 +54,19 @@ def print_table(title, result):
 
 
 def durability_cost(stack, body, args):
-    disk = start_disk_producer(stack)
+    disk = start_producer(stack, "producer-disk", DISK_PROXY_PORT, DISK_ADMIN_PORT, ["--durability", "disk"])
+    overflow = start_producer(stack, "producer-overflow", OVERFLOW_PROXY_PORT, OVERFLOW_ADMIN_PORT, ["--queue-max-bytes", "1KiB"])
     producers = [
         ("memory", f"http://127.0.0.1:{PROXY_PORT}/api/captured/echo", ADMIN_PORT, stack.producer.pid),
         ("disk", f"http://127.0.0.1:{DISK_PROXY_PORT}/api/captured/echo", DISK_ADMIN_PORT, disk.pid),
+        ("overflow", f"http://127.0.0.1:{OVERFLOW_PROXY_PORT}/api/captured/echo", OVERFLOW_ADMIN_PORT, overflow.pid),
     ]
     connections = 16
     delay_ms = round(connections * 1000 / args.paced_rate)
     paced = measure(stack, producers, body, connections, args.seconds, args.rounds, delay_ms)
-    print_table(f"### Durability at a paced load: 1 MB + 1 MB, concurrency 16, about {args.paced_rate} requests/s", paced)
+    print_table(f"### Publishing paths at a paced load: 1 MB + 1 MB, concurrency 16, about {args.paced_rate} requests/s", paced)
+    ratio = paced["overflow"]["cpu_ms"] / paced["memory"]["cpu_ms"]
+    print(f"\nTarget overflow path CPU per exchange <= {OVERFLOW_CPU_TARGET}x of the direct path: {ratio:.3f}x, "
+          f"**{'met' if ratio <= OVERFLOW_CPU_TARGET else 'not met'}**")
     closed = measure(stack, producers, body, connections, args.seconds, args.rounds, None)
-    print_table("### Durability at full load: 1 MB + 1 MB, concurrency 16, closed loop", closed)
+    print_table("### Publishing paths at full load: 1 MB + 1 MB, concurrency 16, closed loop", closed)

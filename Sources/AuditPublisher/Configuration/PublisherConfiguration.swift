@@ -10,7 +10,9 @@ public struct PublisherConfiguration: Sendable {
     /// Default: `nil` (key by exchange id).
     public var keyHeader: String?
 
-    /// The most bytes of captured exchanges waiting between the request path and Kafka.
+    /// The most bytes of captured exchanges waiting between the request path and Kafka (with
+    /// ``Durability/disk``: of exchanges and their envelopes on their way to the spool, while
+    /// their responses wait).
     /// Default: 256 MiB.
     public var queueMaxBytes: Int = 256 * 1024 * 1024
 

@@ -32,6 +32,8 @@ extension AuditPublisher {
     /// segment when all were delivered, else records the delivered prefix and pauses.
     private func replaySegment(_ laneReplay: Spool.Replay) async throws {
         let replay = laneReplay.segment
+        metrics.replayBytes.record(replay.heldBytes)
+        defer { metrics.replayBytes.record(0) }
         if replay.damaged > 0 || replay.tornTail {
             metrics.spoolDamaged.increment(by: Int64(replay.damaged))
             logger.error("spool segment had damaged records; skipped them and replaying the rest", metadata: [

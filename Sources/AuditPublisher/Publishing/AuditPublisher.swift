@@ -32,6 +32,9 @@ public final class AuditPublisher: Service, ExchangeSink {
     let producer: KafkaProducer
     let builder: EnvelopeBuilder
     let queue: ExchangeQueue
+    /// With ``Durability/disk``: the bytes of exchanges on their way to the spool, bounded by
+    /// ``PublisherConfiguration/queueMaxBytes``.
+    let durableAdmission: ByteAdmission
     let orderGate = OrderGate()
     let spool: Spool
     let sequence: ProducerSequence
@@ -65,6 +68,7 @@ public final class AuditPublisher: Service, ExchangeSink {
         self.producer = producer
         self.builder = EnvelopeBuilder(configuration: configuration)
         self.queue = ExchangeQueue(maxBytes: configuration.queueMaxBytes)
+        self.durableAdmission = ByteAdmission(limit: configuration.queueMaxBytes)
         self.spool = try Spool(configuration: configuration.spool)
         self.sequence = try ProducerSequence(directory: configuration.spool.directory)
         self.machine = Mutex(PublisherStateMachine(durability: configuration.durability, spoolIsEmpty: spool.wasEmptyAtStart))
@@ -100,13 +104,20 @@ public final class AuditPublisher: Service, ExchangeSink {
 
     /// Takes a finished exchange. With ``Durability/memory`` it is queued without waiting; when
     /// the queue is full the overflow policy applies (spooling or blocking wait here). With
-    /// ``Durability/disk`` its envelope is built and appended to the spool before this returns.
+    /// ``Durability/disk`` its envelope is built and appended to the spool before this returns,
+    /// after waiting for room under ``PublisherConfiguration/queueMaxBytes`` (``ByteAdmission``).
     public func submit(_ exchange: CapturedExchange) async {
         metrics.captured.increment()
         var exchange = exchange
         exchange.sequence = exchange.sequence ?? sequence.next()
         if configuration.durability == .disk {
+            // The captured bodies and the envelope built from them (base64 can add a third).
+            let footprint = exchange.retainedBytes * 7 / 3
+            await durableAdmission.admit(footprint)
+            metrics.queueBytes.record(durableAdmission.usedBytes)
             await store(await durableEntry(for: exchange), exchangeID: exchange.exchangeID)
+            durableAdmission.release(footprint)
+            metrics.queueBytes.record(durableAdmission.usedBytes)
             return
         }
         defer { metrics.queueBytes.record(queue.queuedBytes) }

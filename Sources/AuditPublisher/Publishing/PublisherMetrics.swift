@@ -8,6 +8,8 @@ struct PublisherMetrics: Sendable {
     let replayed = Counter(label: "auditshipper_exchanges_replayed_total")
     let spoolDamaged = Counter(label: "auditshipper_spool_damaged_records_total")
     let queueBytes = Gauge(label: "auditshipper_queue_bytes")
+    /// The capacity of the spool segment being replayed (read whole; its entries share it).
+    let replayBytes = Gauge(label: "auditshipper_spool_replay_bytes")
     let kafkaReachable = Gauge(label: "auditshipper_kafka_reachable")
     let deliveryLatency = Timer(label: "auditshipper_delivery_latency_seconds", preferredDisplayUnit: .seconds)
 

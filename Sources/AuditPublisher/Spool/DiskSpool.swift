@@ -25,6 +25,8 @@ final class DiskSpool {
         var alreadyAcknowledged: Int
         var damaged: Int
         var tornTail: Bool
+        /// The capacity of the buffer the segment was read into, which the entries share.
+        var heldBytes: Int
     }
 
     let directory: String
@@ -116,10 +118,11 @@ final class DiskSpool {
     /// Reads the oldest sealed segment, skipping entries acknowledged by an earlier run.
     func oldest() throws -> Replay? {
         guard let segment = sealed.first else { return nil }
-        let scan = SpoolFraming.scan(try SpoolFile.read(segment.path))
+        let file = try SpoolFile.read(segment.path)
+        let scan = SpoolFraming.scan(file)
         let acknowledged = min(Self.readAcknowledged(segment), scan.entries.count)
         return Replay(segment: segment, entries: Array(scan.entries.dropFirst(acknowledged)), alreadyAcknowledged: acknowledged,
-                      damaged: scan.damaged, tornTail: scan.tornTail)
+                      damaged: scan.damaged, tornTail: scan.tornTail, heldBytes: file.capacity)
     }
 
     /// Records that the first `count` entries of `segment` are acknowledged, so that a restart

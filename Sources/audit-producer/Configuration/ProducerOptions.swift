@@ -90,7 +90,7 @@ struct ProducerOptions: ParsableArguments {
     @Option(name: .long, help: "Request header whose value keys Kafka records (e.g. a tenant id); default key is the exchange id. Env: AUDIT_KEY_HEADER.")
     var keyHeader: String?
 
-    @Option(name: .long, help: "Most bytes of exchanges waiting for Kafka, e.g. 256MiB. Env: AUDIT_QUEUE_MAX_BYTES. Default: 256MiB.")
+    @Option(name: .long, help: "Most bytes of exchanges waiting for Kafka in memory (with --durability disk: being built and spooled; a response waits for room), e.g. 256MiB. Env: AUDIT_QUEUE_MAX_BYTES. Default: 256MiB.")
     var queueMaxBytes: String?
 
     @Option(name: .long, help: "When the queue is full: spool (to disk), drop (counted) or block (adds latency). Env: AUDIT_OVERFLOW_POLICY. Default: spool.")

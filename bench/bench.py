@@ -95,6 +95,12 @@ class Stack:
                     return int(line.split()[1]) / 1024
         return float("nan")
 
+    def broker_pid(self):
+        """The pid of the broker this stack started, or None when it is not running."""
+        found = subprocess.run(["pgrep", "-f", f"tansu broker --listener-url tcp://127.0.0.1:{self.broker_port}"],
+                               capture_output=True, text=True).stdout.split()
+        return int(found[0]) if found else None
+
     def cpu_seconds(self, pid=None):
         """User + system CPU time so far of process `pid` (the producer by default), from /proc/PID/stat."""
         with open(f"/proc/{pid or self.producer.pid}/stat") as f:
@@ -196,6 +202,7 @@ def main():
     parser.add_argument("--only-archive", action="store_true", help="only the archive part (consumer vs gzip -1; the delay too with --archive-delay)")
     parser.add_argument("--only-matrix", action="store_true", help="only the overhead matrix (body sizes x concurrency) and its chart")
     parser.add_argument("--only-durability", action="store_true", help="only the publishing paths: --durability disk and the overflow path against memory")
+    parser.add_argument("--only-compression", action="store_true", help="only the Kafka compression codecs (lz4, zstd, none): producer and broker CPU per exchange")
     parser.add_argument("--only-peer", action="store_true", help="only the FastAPI peer: the app alone, with the logging recipe, behind audit-producer")
     parser.add_argument("--peer-seconds", type=int, default=5, help="seconds per closed-loop load of the FastAPI peer")
     parser.add_argument("--peer-rounds", type=int, default=3, help="alternating rounds per closed-loop load of the FastAPI peer (medians)")
@@ -206,9 +213,9 @@ def main():
     args = parser.parse_args()
     from publisher import drain_and_kcat
     from targets import target_scenarios
-    from durability import durability_cost
+    from durability import compression_cost, durability_cost
     from fastapi_peer import fastapi_peer
-    scenarios = ("targets", "matrix", "peer", "durability", "archive", "drain")
+    scenarios = ("targets", "matrix", "peer", "durability", "compression", "archive", "drain")
     only = [name for name in scenarios if getattr(args, f"only_{name}")]
     selected = only or list(scenarios)
 
@@ -226,6 +233,8 @@ def main():
                 measure_matrix(stack, args)
             elif scenario == "durability":
                 durability_cost(stack, body, args)
+            elif scenario == "compression":
+                compression_cost(stack, body, args)
             elif scenario == "peer":
                 fastapi_peer(stack, body, args, sys.executable)
             elif scenario == "archive":

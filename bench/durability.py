@@ -25,7 +25,9 @@ def start_producer(stack, name, proxy_port, admin_port, extra):
 
 
 def measure(stack, producers, body, connections, seconds, rounds, delay_ms):
-    """Medians per producer of latency and throughput, and CPU ms per exchange."""
+    """Medians per producer of latency and throughput, and CPU ms per exchange of the producer
+    and of the broker (over the same load and sending)."""
+    broker = stack.broker_pid()
     for _, url, _, _ in producers:
         wrk(url, body, connections, 2, delay_ms)
     for _, _, admin, _ in producers:
@@ -33,12 +35,13 @@ def measure(stack, producers, body, connections, seconds, rounds, delay_ms):
     runs = {name: [] for name, _, _, _ in producers}
     for _ in range(rounds):
         for name, url, admin, pid in producers:
-            cpu = stack.cpu_seconds(pid)
+            cpu, broker_cpu = stack.cpu_seconds(pid), stack.cpu_seconds(broker)
             figures = wrk(url, body, connections, seconds, delay_ms)
             stack.wait_until_sent(admin)
             figures["cpu_ms"] = (stack.cpu_seconds(pid) - cpu) * 1000 / max(1, figures["requests"])
+            figures["broker_cpu_ms"] = (stack.cpu_seconds(broker) - broker_cpu) * 1000 / max(1, figures["requests"])
             runs[name].append(figures)
-    return {name: {key: statistics.median(run[key] for run in figures) for key in ("rps", "p50", "p99", "cpu_ms")}
+    return {name: {key: statistics.median(run[key] for run in figures) for key in ("rps", "p50", "p99", "cpu_ms", "broker_cpu_ms")}
             | {"errors": sum(run["errors"] for run in figures)} for name, figures in runs.items()}
 
 
@@ -70,3 +73,23 @@ def durability_cost(stack, body, args):
           f"**{'met' if ratio <= OVERFLOW_CPU_TARGET else 'not met'}**")
     closed = measure(stack, producers, body, connections, args.seconds, args.rounds, None)
     print_table("### Publishing paths at full load: 1 MB + 1 MB, concurrency 16, closed loop", closed)
+
+
+def compression_cost(stack, body, args):
+    """lz4 (the default), zstd and no compression side by side: three producers at a paced load,
+    CPU per exchange of each producer and of the broker while it took that producer's records."""
+    codecs = ["lz4", "zstd", "none"]
+    producers = []
+    for index, codec in enumerate(codecs):
+        proxy, admin = PROXY_PORT + 2 * index, ADMIN_PORT + 2 * index
+        pid = stack.producer.pid if codec == "lz4" else start_producer(stack, f"producer-{codec}", proxy, admin, ["--kafka-compression", codec]).pid
+        producers.append((codec, f"http://127.0.0.1:{proxy}/api/captured/echo", admin, pid))
+    connections = 16
+    delay_ms = round(connections * 1000 / args.paced_rate)
+    result = measure(stack, producers, body, connections, args.seconds, args.rounds, delay_ms)
+    print(f"\n### Kafka compression at a paced load: 1 MB + 1 MB, concurrency 16, about {args.paced_rate} requests/s\n")
+    print("| codec | req/s | p50 ms | p99 ms | producer CPU ms per exchange | broker CPU ms per exchange | both | errors |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, row in result.items():
+        print(f"| {name} | {row['rps']:.1f} | {row['p50'] / 1000:.2f} | {row['p99'] / 1000:.2f} | {row['cpu_ms']:.2f} | "
+              f"{row['broker_cpu_ms']:.2f} | {row['cpu_ms'] + row['broker_cpu_ms']:.2f} | {row['errors']} |")

@@ -18,12 +18,6 @@ PEER_PROXY_PORT = PROXY_PORT + 4
 PEER_ADMIN_PORT = ADMIN_PORT + 4
 
 
-def broker_pid(stack):
-    found = subprocess.run(["pgrep", "-f", f"tansu broker --listener-url tcp://127.0.0.1:{stack.broker_port}"],
-                           capture_output=True, text=True).stdout.split()
-    return int(found[0]) if found else None
-
-
 def start(stack, python):
     env = dict(os.environ, AUDIT_RECIPE_LOG=os.path.join(stack.work_dir, "recipe-audit.log"))
     log = open(os.path.join(stack.work_dir, "fastapi.log"), "w")
@@ -74,7 +68,7 @@ def verdict(met):
 def fastapi_peer(stack, body, args, python):
     app, producer = start(stack, python)
     pids = {"app": app.pid, "producer": producer.pid}
-    broker = broker_pid(stack)
+    broker = stack.broker_pid()
     if broker:
         pids["broker"] = broker
     base = f"http://127.0.0.1:{APP_PORT}"

@@ -1,10 +1,10 @@
 # AuditShipper: audit-producer, audit-consumer, audit-archive and example-upstream in one image.
 # Build:  docker build -t auditshipper .
 # The runtime links Ubuntu 24.04's librdkafka (2.3), above the 2.2 tagged-field fix.
-ARG SWIFT_IMAGE=swift:6.3-noble
-ARG RUNTIME_IMAGE=ubuntu:24.04
+# Base images carry fixed tags here; pin them by digest in your own build (FROM image@sha256:...)
+# for reproducible, reviewable images.
 
-FROM ${SWIFT_IMAGE} AS build
+FROM swift:6.3-noble AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends librdkafka-dev zlib1g-dev libssl-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
@@ -21,7 +21,7 @@ RUN swift build -c release --static-swift-stdlib \
           "$(swift build -c release --show-bin-path)"/audit-archive \
           "$(swift build -c release --show-bin-path)"/example-upstream /out/
 
-FROM ${RUNTIME_IMAGE}
+FROM ubuntu:24.04
 RUN apt-get update \
     && apt-get install -y --no-install-recommends librdkafka1 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \

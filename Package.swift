@@ -252,6 +252,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "AuditServiceTests",
+            dependencies: ["AuditService"]
+        ),
+        .testTarget(
             name: "AuditArchiveTests",
             dependencies: [
                 "AuditArchive",

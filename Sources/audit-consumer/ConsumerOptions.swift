@@ -18,7 +18,7 @@ struct ConsumerOptions: ParsableArguments {
     @Option(name: .long, help: "Consumer group; members split the topic's partitions. Env: AUDIT_CONSUMER_GROUP. Default: audit-archiver.")
     var consumerGroup: String?
 
-    @Option(name: .long, parsing: .singleValue, help: "Any librdkafka property as name=value (repeatable), e.g. security.protocol=SASL_SSL. Env: AUDIT_KAFKA_PROPERTY_<NAME> with dots as underscores.")
+    @Option(name: .long, parsing: .singleValue, help: "Any librdkafka property as name=value (repeatable), e.g. security.protocol=SASL_SSL. Env: AUDIT_KAFKA_PROPERTY_<NAME> with dots as underscores; AUDIT_KAFKA_PROPERTY_<NAME>_FILE reads the value from a file (e.g. AUDIT_KAFKA_PROPERTY_SASL_PASSWORD_FILE).")
     var kafkaProperty: [String] = []
 
     @Option(name: .long, help: "Compressed bytes after which a segment closes, e.g. 128MiB. Env: AUDIT_SEGMENT_MAX_BYTES. Default: 128MiB.")

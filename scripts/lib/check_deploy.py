@@ -1,6 +1,7 @@
 """Rules the schemas cannot express, checked on docker-compose.yml and deploy/kubernetes:
 grace periods longer than the drain deadline, probes on the admin port, resources set,
-consumer replicas no more than the topic's partitions, the kustomization listing every manifest."""
+consumer replicas no more than the topic's partitions, the kustomization listing every manifest,
+docker-compose publishing ports on 127.0.0.1 only (checkov has no docker-compose checks)."""
 import os
 import re
 import sys
@@ -35,6 +36,10 @@ if missing:
     problems.append(f"kustomization.yaml does not list {sorted(missing)}")
 
 compose = load_all(os.path.join(ROOT, "docker-compose.yml"))[0]
+for service_name, service in compose["services"].items():
+    for port in service.get("ports", []):
+        if not str(port).startswith("127.0.0.1:"):
+            problems.append(f"docker-compose.yml: {service_name} publishes {port!r} beyond the loopback interface (write 127.0.0.1:{port})")
 init_command = " ".join(compose["services"]["kafka-init"]["command"])
 partitions = int(re.search(r"--partitions (\d+)", init_command).group(1))
 

@@ -85,13 +85,24 @@ public struct SettingReader: Sendable {
     }
 
     /// librdkafka properties from `AUDIT_KAFKA_PROPERTY_<NAME>` variables (underscores become
-    /// dots) and then `--kafka-property name=value` flags, which win.
-    /// - Throws: ``ConfigurationError`` for a flag that is not `name=value`.
+    /// dots), then from `AUDIT_KAFKA_PROPERTY_<NAME>_FILE` variables naming a file that holds the
+    /// value (``SecretFile``: a password in a mounted Secret rather than in the environment), and
+    /// then `--kafka-property name=value` flags, which win.
+    /// - Throws: ``ConfigurationError`` for a flag that is not `name=value` or a file that
+    ///   cannot be read.
     public func kafkaProperties(_ flagValues: [String]) throws(ConfigurationError) -> [String: String] {
         var properties: [String: String] = [:]
+        var files: [(property: String, variable: String, path: String)] = []
         for (name, value) in environment where name.hasPrefix("AUDIT_KAFKA_PROPERTY_") {
-            let property = name.dropFirst("AUDIT_KAFKA_PROPERTY_".count).lowercased().replacingOccurrences(of: "_", with: ".")
-            properties[property] = value
+            let suffix = name.dropFirst("AUDIT_KAFKA_PROPERTY_".count)
+            if suffix.hasSuffix("_FILE") {
+                files.append((Self.propertyName(suffix.dropLast("_FILE".count)), name, value))
+            } else {
+                properties[Self.propertyName(suffix)] = value
+            }
+        }
+        for file in files.sorted(by: { $0.variable < $1.variable }) {
+            properties[file.property] = try SecretFile.read(file.path, key: file.variable)
         }
         for entry in flagValues {
             guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
@@ -100,5 +111,9 @@ public struct SettingReader: Sendable {
             properties[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
         }
         return properties
+    }
+
+    private static func propertyName(_ variableSuffix: Substring) -> String {
+        variableSuffix.lowercased().replacingOccurrences(of: "_", with: ".")
     }
 }

@@ -84,7 +84,7 @@ struct ProducerOptions: ParsableArguments {
     @Option(name: .long, help: "Compression: none, gzip, snappy, lz4, zstd. Env: AUDIT_KAFKA_COMPRESSION. Default: lz4.")
     var kafkaCompression: String?
 
-    @Option(name: .long, parsing: .singleValue, help: "Any librdkafka property as name=value (repeatable), e.g. security.protocol=SASL_SSL. Env: AUDIT_KAFKA_PROPERTY_<NAME> with dots as underscores, e.g. AUDIT_KAFKA_PROPERTY_SASL_PASSWORD.")
+    @Option(name: .long, parsing: .singleValue, help: "Any librdkafka property as name=value (repeatable), e.g. security.protocol=SASL_SSL. Env: AUDIT_KAFKA_PROPERTY_<NAME> with dots as underscores, e.g. AUDIT_KAFKA_PROPERTY_SASL_MECHANISM; AUDIT_KAFKA_PROPERTY_<NAME>_FILE reads the value from a file, e.g. AUDIT_KAFKA_PROPERTY_SASL_PASSWORD_FILE.")
     var kafkaProperty: [String] = []
 
     @Option(name: .long, help: "Request header whose value keys Kafka records (e.g. a tenant id); default key is the exchange id. Env: AUDIT_KEY_HEADER.")

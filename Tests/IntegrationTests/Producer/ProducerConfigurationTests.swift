@@ -40,6 +40,23 @@ struct ProducerConfigurationTests {
         #expect(output.contains("AUDIT_QUEUE_MAX_BYTES"))
     }
 
+    @Test("a Kafka property from a file: a FIFO is refused at once, naming its variable; a file's value reaches librdkafka")
+    func kafkaPropertyFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kafka-files-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fifo = directory.appendingPathComponent("password").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let (status, output) = try await Self.run(["--upstream", "http://127.0.0.1:1"], environment: ["AUDIT_KAFKA_PROPERTY_SASL_PASSWORD_FILE": fifo])
+        #expect(status == 2)
+        #expect(output.contains("AUDIT_KAFKA_PROPERTY_SASL_PASSWORD_FILE: \(fifo) is not a regular file"), "\(output)")
+        let retries = directory.appendingPathComponent("retries")
+        try Data("lots\n".utf8).write(to: retries)
+        let (badStatus, badOutput) = try await Self.run(["--upstream", "http://127.0.0.1:1"], environment: ["AUDIT_KAFKA_PROPERTY_MESSAGE_SEND_MAX_RETRIES_FILE": retries.path])
+        #expect(badStatus == 2)
+        #expect(badOutput.contains("Kafka property 'message.send.max.retries': Invalid value"), "librdkafka refuses the value read from the file: \(badOutput)")
+    }
+
     @Test("a routes file with an unknown key or a bad pattern is refused with its location")
     func routesFile() async throws {
         let directory = FileManager.default.temporaryDirectory

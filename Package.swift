@@ -261,7 +261,9 @@ let package = Package(
                 "AuditArchive",
                 "AuditEnvelope",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            // Read from the source tree by SigV4SignerTests.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "IntegrationTests",

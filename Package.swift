@@ -115,8 +115,10 @@ let package = Package(
                 "CLibCrypto",
                 "CZlib",
                 "Kafka",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(
@@ -258,6 +260,7 @@ let package = Package(
         .testTarget(
             name: "AuditArchiveTests",
             dependencies: [
+                "TestSupport",
                 "AuditArchive",
                 "AuditEnvelope",
                 .product(name: "NIOCore", package: "swift-nio"),

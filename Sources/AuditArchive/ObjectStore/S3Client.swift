@@ -1,0 +1,135 @@
+import AsyncHTTPClient
+import AuditEnvelope
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The object-store calls the archive needs, signed with ``SigV4Signer`` and sent with
+/// AsyncHTTPClient (TLS for `https` endpoints): put (optionally only if the key is new), get
+/// (whole or a byte range, bounded), list by prefix, delete.
+public struct S3Client: Sendable {
+    /// What a conditional put found.
+    public enum PutOutcome: Sendable, Equatable {
+        /// The object was written.
+        case created
+        /// Another writer had written the key first (`If-None-Match: *` answered 412).
+        case alreadyExists
+    }
+
+    /// One object of a listing.
+    public struct Object: Sendable, Equatable {
+        public var key: String
+        public var size: Int
+    }
+
+    /// One page of a listing, and the token of the next if there is one.
+    public struct ListPage: Sendable {
+        public var objects: [Object]
+        public var nextToken: String?
+    }
+
+    /// The largest error or listing body read.
+    static let maximumControlBody = 4 * 1024 * 1024
+
+    public let configuration: S3Configuration
+    private let client: HTTPClient
+    private let signer: SigV4Signer
+    private let timeout: TimeAmount
+
+    /// - Parameters:
+    ///   - client: The HTTP client to send with; the caller owns its lifecycle.
+    ///   - timeout: For each whole request.
+    public init(configuration: S3Configuration, client: HTTPClient = .shared, timeout: TimeAmount = .seconds(60)) {
+        self.configuration = configuration
+        self.client = client
+        self.signer = .s3(credentials: configuration.credentials, region: configuration.region)
+        self.timeout = timeout
+    }
+
+    /// Writes `body` under `key`; with `ifNew`, only if no object has that key
+    /// (`If-None-Match: *`), so that two writers racing on one name cannot both win.
+    public func put(_ key: String, body: ByteBuffer, ifNew: Bool = false) async throws -> PutOutcome {
+        let hash = body.withUnsafeReadableBytes { SHA256Hasher.hash($0).hex }
+        // Content-Length is AsyncHTTPClient's to set; the payload hash covers the bytes.
+        let headers = ifNew ? [("if-none-match", "*")] : []
+        let response = try await send("PUT", key: key, headers: headers, body: body, payloadHash: hash)
+        switch response.status.code {
+        case 200:
+            return .created
+        case 412 where ifNew:
+            return .alreadyExists
+        default:
+            throw try await failure(response, "PUT \(key)")
+        }
+    }
+
+    /// The object's bytes (or those of `range`), or `nil` when there is no such key.
+    /// - Throws: ``S3Error``, also when the object is larger than `maximumBytes`.
+    public func get(_ key: String, range: Range<Int>? = nil, maximumBytes: Int) async throws -> ByteBuffer? {
+        let headers = range.map { [("range", "bytes=\($0.lowerBound)-\($0.upperBound - 1)")] } ?? []
+        let response = try await send("GET", key: key, headers: headers)
+        switch response.status.code {
+        case 200, 206:
+            do {
+                return try await response.body.collect(upTo: maximumBytes)
+            } catch {
+                throw S3Error(status: Int(response.status.code), code: "TooLarge", operation: "GET \(key) (more than \(maximumBytes) bytes)")
+            }
+        case 404:
+            return nil
+        default:
+            throw try await failure(response, "GET \(key)")
+        }
+    }
+
+    /// One page of the keys under `prefix`, in key order (ListObjectsV2).
+    public func list(prefix: String, after token: String? = nil, pageSize: Int = 1000) async throws -> ListPage {
+        var query = [(name: "list-type", value: "2"), (name: "prefix", value: prefix), (name: "max-keys", value: String(pageSize))]
+        if let token { query.append((name: "continuation-token", value: token)) }
+        let response = try await send("GET", key: nil, query: query)
+        guard response.status.code == 200 else { throw try await failure(response, "LIST \(prefix)") }
+        let body = try await response.body.collect(upTo: Self.maximumControlBody)
+        let xml = Substring(String(buffer: body))
+        let objects = S3XML.elements("Contents", in: xml).compactMap { element -> Object? in
+            guard let key = S3XML.values(of: "Key", in: element).first, let size = S3XML.values(of: "Size", in: element).first.flatMap({ Int($0) })
+            else { return nil }
+            return Object(key: key, size: size)
+        }
+        let truncated = S3XML.values(of: "IsTruncated", in: xml).first == "true"
+        return ListPage(objects: objects, nextToken: truncated ? S3XML.values(of: "NextContinuationToken", in: xml).first : nil)
+    }
+
+    /// Deletes `key` (no error when it is already gone).
+    public func delete(_ key: String) async throws {
+        let response = try await send("DELETE", key: key)
+        guard [200, 204, 404].contains(response.status.code) else { throw try await failure(response, "DELETE \(key)") }
+    }
+
+    private func send(
+        _ method: String,
+        key: String?,
+        query: [(name: String, value: String)] = [],
+        headers: [(String, String)] = [],
+        body: ByteBuffer? = nil,
+        payloadHash: String = SigV4Signer.emptyPayloadHash
+    ) async throws -> HTTPClientResponse {
+        let path = configuration.path(for: key)
+        let signing = SigV4Signer.Request(method: method, path: path, query: query, headers: [("host", configuration.host)] + headers,
+                                          payloadHash: payloadHash)
+        let encodedQuery = SigV4Signer.encodedQuery(query)
+        let scheme = configuration.endpoint.scheme ?? "https"
+        var request = HTTPClientRequest(url: "\(scheme)://\(configuration.host)\(SigV4Signer.encodedPath(path))" + (encodedQuery.isEmpty ? "" : "?\(encodedQuery)"))
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers + signer.signingHeaders(for: signing, date: Date()).map({ ($0.name, $0.value) }) {
+            request.headers.add(name: name, value: value)
+        }
+        if let body { request.body = .bytes(body) }
+        return try await client.execute(request, timeout: timeout)
+    }
+
+    private func failure(_ response: HTTPClientResponse, _ operation: String) async throws -> S3Error {
+        let body = (try? await response.body.collect(upTo: Self.maximumControlBody)) ?? ByteBuffer()
+        let code = S3XML.values(of: "Code", in: Substring(String(buffer: body))).first
+        return S3Error(status: Int(response.status.code), code: code, operation: operation)
+    }
+}

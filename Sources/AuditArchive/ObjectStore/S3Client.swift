@@ -63,9 +63,11 @@ public struct S3Client: Sendable {
         }
     }
 
-    /// The object's bytes (or those of `range`), or `nil` when there is no such key.
+    /// The object's bytes (or those of `range`), or `nil` when there is no such key. An empty
+    /// `range` gives empty bytes without asking the store.
     /// - Throws: ``S3Error``, also when the object is larger than `maximumBytes`.
     public func get(_ key: String, range: Range<Int>? = nil, maximumBytes: Int) async throws -> ByteBuffer? {
+        if let range, range.isEmpty { return ByteBuffer() }
         let headers = range.map { [("range", "bytes=\($0.lowerBound)-\($0.upperBound - 1)")] } ?? []
         let response = try await send("GET", key: key, headers: headers)
         switch response.status.code {

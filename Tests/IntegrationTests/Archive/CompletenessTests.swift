@@ -108,6 +108,7 @@ struct CompletenessTests {
         #expect(explained == 10, "the ten queue-full drops are explained gaps: \(report)")
         let producers = lines.filter { $0.hasPrefix("producer ") }
         #expect(producers.count == 1, "one producer id across the three runs: \(producers)")
+        await broker.stop()
     }
 
     /// Copies the spool's segment files (both lanes) from `source` to `destination`.

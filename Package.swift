@@ -124,6 +124,7 @@ let package = Package(
         .target(
             name: "AuditService",
             dependencies: [
+                "AuditEnvelope",
                 "Kafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,7 +1,8 @@
-import Foundation
+import AuditEnvelope
 
-/// Reads a PEM key file: at most 64 KiB, read no further than that. Symbolic links are followed
-/// (Kubernetes mounts Secrets through them), unlike archive files.
+/// Reads a PEM key file with `SmallFile`: at most 64 KiB, read no further than that; symbolic
+/// links are followed (Kubernetes mounts Secrets through them), unlike archive files; a FIFO or
+/// device is refused rather than waited on.
 enum PEMFile {
     static let maxBytes = 64 * 1024
 
@@ -9,19 +10,14 @@ enum PEMFile {
     /// - Throws: ``ArchiveError`` (`invalidKey`) when it cannot be read or is larger than 64 KiB;
     ///   the caller names the file.
     static func read(_ path: String) throws(ArchiveError) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ArchiveError(.invalidKey, "cannot be read")
-        }
-        defer { try? handle.close() }
-        let data: Data
         do {
-            data = try handle.read(upToCount: maxBytes + 1) ?? Data()
+            return String(decoding: try SmallFile.read(path, maximumBytes: maxBytes), as: UTF8.self)
         } catch {
-            throw ArchiveError(.invalidKey, "cannot be read (\(error))")
+            switch error.kind {
+            case .unreadable(let reason): throw ArchiveError(.invalidKey, "cannot be read (\(reason))")
+            case .notRegular: throw ArchiveError(.invalidKey, "is not a regular file")
+            case .tooLarge: throw ArchiveError(.invalidKey, "larger than \(maxBytes / 1024) KiB: not a PEM key")
+            }
         }
-        guard data.count <= maxBytes else {
-            throw ArchiveError(.invalidKey, "larger than \(maxBytes / 1024) KiB: not a PEM key")
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }

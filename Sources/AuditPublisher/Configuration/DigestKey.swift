@@ -1,10 +1,6 @@
 import AuditEnvelope
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The secret key of keyed body digests (`hmacSha256` in envelopes): HMAC-SHA256 of each body's
 /// SHA-256. Whoever holds it can prove which body was exchanged, even when the stored one is
 /// redacted; without it, a digest reveals nothing and guesses at a redacted value cannot be
@@ -29,13 +25,12 @@ public struct DigestKey: Sendable {
     /// start, is refused).
     /// - Throws: ``Invalid`` naming the file.
     public init(contentsOfFile path: String) throws(Invalid) {
-        var status = stat()
-        guard stat(path, &status) == 0 else { throw Invalid(reason: "cannot read \(path): \(String(cString: strerror(errno)))") }
-        guard status.st_mode & S_IFMT == S_IFREG else { throw Invalid(reason: "\(path) is not a regular file") }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw Invalid(reason: "cannot read \(path)") }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: 4097)) ?? Data()
-        guard data.count <= 4096 else { throw Invalid(reason: "\(path) is larger than 4 KiB: not a key file") }
+        let data: Data
+        do {
+            data = try SmallFile.read(path, maximumBytes: 4096)
+        } catch {
+            throw Invalid(reason: error.kind == .tooLarge(maximumBytes: 4096) ? "\(error): not a key file" : error.description)
+        }
         do {
             try self.init(bytes: Array(data))
         } catch {

@@ -4,7 +4,7 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as a closed set that may grow.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case io, corruptCompression, invalidManifest, invalidLine, missingRoot, invalidKey, locked, oversize, notRegularFile
+            case io, corruptCompression, invalidManifest, invalidLine, missingRoot, invalidKey, locked, oversize, notRegularFile, conflict, objectStore
         }
 
         private let base: Base
@@ -28,6 +28,11 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
         public static let oversize = Code(.oversize)
         /// A path is a symbolic link, FIFO, device or directory where a regular file belongs.
         public static let notRegularFile = Code(.notRegularFile)
+        /// Another writer published a segment of the same name first (a conditional write was
+        /// refused): the chain was not forked, and the writer must re-read the partition's head.
+        public static let conflict = Code(.conflict)
+        /// A request to the object store failed.
+        public static let objectStore = Code(.objectStore)
 
         public var description: String { base.rawValue }
     }

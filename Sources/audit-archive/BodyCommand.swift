@@ -4,7 +4,7 @@ import AuditEnvelope
 import Foundation
 
 /// `audit-archive body ROOT --id ID|--request-id ID --request|--response`.
-struct BodyCommand: ParsableCommand {
+struct BodyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "body",
         abstract: "Write one exchange's raw request or response body to standard output.",
@@ -24,8 +24,7 @@ struct BodyCommand: ParsableCommand {
         case request, response
     }
 
-    @Argument(help: "The archive root.")
-    var root: String
+    @OptionGroup var archive: ArchiveRootOptions
 
     @Option(help: "The exchange id.")
     var id: String?
@@ -43,7 +42,7 @@ struct BodyCommand: ParsableCommand {
         guard (id == nil) != (requestId == nil) else { throw ValidationError("give exactly one of --id and --request-id") }
     }
 
-    func run() throws {
+    func run() async throws {
         var filter = ExchangeFilter()
         filter.exchangeID = id
         filter.requestID = requestId
@@ -51,18 +50,21 @@ struct BodyCommand: ParsableCommand {
             guard let time = RFC3339.parse(from) else { throw ValidationError("--from '\(from)' is not an RFC 3339 time") }
             filter.from = time
         }
-        var found: [ExchangeRecord] = []
         let problems = ProblemReporter()
-        try withArchiveErrors {
-            try ArchiveQuery.forEach(in: root, filter: filter, decodeRecords: true, onProblem: problems.report) { exchange in
-                if let record = exchange.record, !found.contains(where: { $0.exchangeID == record.exchangeID }) { found.append(record) }
-                return id != nil || found.count > 10 ? .stop : .proceed
+        let found = try await archive.withLocalRoot { root in
+            var found: [ExchangeRecord] = []
+            try withArchiveErrors {
+                try ArchiveQuery.forEach(in: root, filter: filter, decodeRecords: true, onProblem: problems.report) { exchange in
+                    if let record = exchange.record, !found.contains(where: { $0.exchangeID == record.exchangeID }) { found.append(record) }
+                    return id != nil || found.count > 10 ? .stop : .proceed
+                }
             }
+            return found
         }
         let wanted = id.map { "exchange \($0)" } ?? "request id \(requestId ?? "")"
         guard let record = found.first else {
             problems.exitIfAny()
-            exitWithMessage("no \(wanted) in \(root)", status: 1)
+            exitWithMessage("no \(wanted) in \(archive.root)", status: 1)
         }
         guard found.count == 1 else {
             let ids = found.prefix(10).map(\.exchangeID).joined(separator: ", ")

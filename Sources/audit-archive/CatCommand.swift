@@ -4,7 +4,7 @@ import Foundation
 import NIOCore
 
 /// `audit-archive cat ROOT`.
-struct CatCommand: ParsableCommand {
+struct CatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cat",
         abstract: "Print archived envelopes as JSON lines (CloudEvents structured mode), filtered.",
@@ -14,27 +14,29 @@ struct CatCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The archive root.")
-    var root: String
+    @OptionGroup var archive: ArchiveRootOptions
 
     @OptionGroup var filters: FilterOptions
 
     @Option(help: "Stop after this many envelopes.")
     var limit: Int?
 
-    func run() throws {
+    func run() async throws {
         let filter = try filters.filter()
-        var printed = 0
         let output = FileHandle.standardOutput
         let problems = ProblemReporter()
-        try withArchiveErrors {
-            try ArchiveQuery.forEach(in: root, filter: filter, onProblem: problems.report) { exchange in
-                var line = exchange.line
-                line.writeStaticString("\n")
-                output.write(Data(line.readableBytesView))
-                printed += 1
-                return printed == limit ? .stop : .proceed
+        let printed = try await archive.withLocalRoot { root in
+            var printed = 0
+            try withArchiveErrors {
+                try ArchiveQuery.forEach(in: root, filter: filter, onProblem: problems.report) { exchange in
+                    var line = exchange.line
+                    line.writeStaticString("\n")
+                    output.write(Data(line.readableBytesView))
+                    printed += 1
+                    return printed == limit ? .stop : .proceed
+                }
             }
+            return printed
         }
         problems.exitIfAny()
         if printed == 0 { throw ExitCode(1) }

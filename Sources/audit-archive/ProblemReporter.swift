@@ -9,7 +9,7 @@ final class ProblemReporter {
     /// Prints one problem.
     func report(_ finding: ArchiveFinding) {
         count += 1
-        FileHandle.standardError.write(Data("audit-archive: problem: \(finding)\n".utf8))
+        FileHandle.standardError.write(Data("audit-archive: problem: \(LocalCopy.shown("\(finding)"))\n".utf8))
     }
 
     /// Exits 1 with a summary when there were problems.

@@ -2,7 +2,7 @@ import ArgumentParser
 import AuditArchive
 
 /// `audit-archive reconcile ROOT`.
-struct ReconcileCommand: ParsableCommand {
+struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
         abstract: "Prove the archive complete per producer: sequence gaps explained by drop notices, lost, and duplicates.",
@@ -16,11 +16,12 @@ struct ReconcileCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The archive root.")
-    var root: String
+    @OptionGroup var archive: ArchiveRootOptions
 
-    func run() throws {
-        let reconciliation = try withArchiveErrors { try ArchiveReconciliation.compute(root: root) }
+    func run() async throws {
+        let reconciliation = try await archive.withLocalRoot { root in
+            try withArchiveErrors { try ArchiveReconciliation.compute(root: root) }
+        }
         for producer in reconciliation.producers {
             print("producer \(producer.id): sequences 1-\(producer.highest), \(producer.archived) archived")
             for gap in producer.explained { print("  dropped \(gap) (\(gap.count)): \(gap.reason ?? "")") }

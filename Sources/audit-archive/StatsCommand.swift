@@ -3,21 +3,22 @@ import AuditArchive
 import AuditEnvelope
 
 /// `audit-archive stats ROOT`.
-struct StatsCommand: ParsableCommand {
+struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Counts, bytes and time range of archived exchanges, per route and per status.",
         discussion: "Lines or segments that cannot be read are reported on standard error and skipped; the exit status is then 1."
     )
 
-    @Argument(help: "The archive root.")
-    var root: String
+    @OptionGroup var archive: ArchiveRootOptions
 
     @OptionGroup var filters: FilterOptions
 
-    func run() throws {
+    func run() async throws {
         let filter = try filters.filter()
-        let statistics = try withArchiveErrors { try ArchiveStatistics.compute(root: root, filter: filter) }
+        let statistics = try await archive.withLocalRoot { root in
+            try withArchiveErrors { try ArchiveStatistics.compute(root: root, filter: filter) }
+        }
         let total = statistics.total
         print("exchanges: \(total.exchanges)")
         print("envelope bytes: \(statistics.envelopeBytes)")

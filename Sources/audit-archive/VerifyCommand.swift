@@ -26,8 +26,7 @@ struct VerifyCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The archive root.")
-    var root: String
+    @OptionGroup var archive: ArchiveRootOptions
 
     @Option(name: .long, help: "PEM Ed25519 public key whose signatures are accepted (repeatable).")
     var publicKey: [String] = []
@@ -58,16 +57,18 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let started = ContinuousClock.now
         var lastProgress = started
-        let report = try withArchiveErrors {
-            try ArchiveVerifier.verify(root: root, options: options) { progress in
-                guard !quiet, ContinuousClock.now - lastProgress >= .seconds(2) else { return }
-                lastProgress = .now
-                FileHandle.standardError.write(Data("verified \(progress.segmentsDone)/\(progress.segmentsTotal) segments, \(progress.bytesRead / 1_048_576) MiB\n".utf8))
+        let report = try await archive.withLocalRoot { root in
+            try withArchiveErrors {
+                try ArchiveVerifier.verify(root: root, options: options) { progress in
+                    guard !quiet, ContinuousClock.now - lastProgress >= .seconds(2) else { return }
+                    lastProgress = .now
+                    FileHandle.standardError.write(Data("verified \(progress.segmentsDone)/\(progress.segmentsTotal) segments, \(progress.bytesRead / 1_048_576) MiB\n".utf8))
+                }
             }
         }
-        for warning in report.warnings where !quiet { print("warning: \(warning)") }
+        for warning in report.warnings where !quiet { print("warning: \(LocalCopy.shown("\(warning)"))") }
         for problem in witnessProblems where !quiet { print("warning: witness record \(problem) (ignored)") }
-        for problem in report.problems { print("PROBLEM: \(problem)") }
+        for problem in report.problems { print("PROBLEM: \(LocalCopy.shown("\(problem)"))") }
         var summary = "\(report.segments) segments, \(report.envelopes) envelopes, \(report.deadLetters) dead letters, \(report.bytes) bytes in \(report.partitions.count) partitions"
         summary += options.publicKeys.isEmpty
             ? "; signatures not checked (\(report.unsignedManifests) manifests unsigned)"

@@ -26,6 +26,9 @@ final class ArchiveWorker: Service {
     private let witness: WitnessPublisher?
     private let backlog = ArchiveBacklog(limit: 64 * 1024 * 1024)
     private let failure = Mutex<ArchiveError?>(nil)
+    /// Partitions whose publish another writer won (`conflict`), waiting for the loop to let
+    /// them go and re-read their head.
+    private let conflicts = Mutex<Set<KafkaTopicPartition>>([])
     /// The lanes of the partitions held; changed only by the consuming loop.
     private let lanes = Mutex<[KafkaTopicPartition: PartitionLane]>([:])
 
@@ -123,6 +126,15 @@ final class ArchiveWorker: Service {
             case .idle:
                 break
             }
+            for partition in conflicts.withLock({ taken in defer { taken = [] }; return taken }) {
+                await close(takeLanes { $0 == partition })
+                refused.insert(partition)
+                metrics.publishConflicts.increment()
+                status.refused(partition.description)
+                logger.warning("another writer published this partition's next segment first; nothing was overwritten. Letting the partition go: the member rejoins and resumes after the newest manifest", metadata: [
+                    "partition": "\(partition)",
+                ])
+            }
             let held = lanes.withLock { Array($0.values) }
             status.joined(assigned: held.count)
             metrics.assignedPartitions.record(held.count)
@@ -148,7 +160,7 @@ final class ArchiveWorker: Service {
                 backlog: backlog,
                 logger: logger,
                 commit: { [weak self] segments in await self?.commit(segments) },
-                onFailure: { [weak self] error in self?.failure.withLock { $0 = $0 ?? error } }
+                onFailure: { [weak self] error in self?.laneFailed(partition, error) }
             )
         } catch let error as ArchiveError where error.code == .locked {
             metrics.lockRefusals.increment()
@@ -162,6 +174,17 @@ final class ArchiveWorker: Service {
         return opened
     }
 
+    /// A lane failed: a `conflict` lets that partition go (it is taken again after a rejoin,
+    /// from the newest manifest); anything else stops the member.
+    private func laneFailed(_ partition: KafkaTopicPartition, _ error: ArchiveError) {
+        guard error.code == .conflict else {
+            failure.withLock { $0 = $0 ?? error }
+            return
+        }
+        logger.warning("segment publish refused", metadata: ["partition": "\(partition)", "reason": "\(error.reason)"])
+        conflicts.withLock { _ = $0.insert(partition) }
+    }
+
     /// Removes and returns the lanes of the partitions `matching` selects.
     private func takeLanes(_ matching: (KafkaTopicPartition) -> Bool) -> [PartitionLane] {
         lanes.withLock { lanes in
@@ -171,11 +194,12 @@ final class ArchiveWorker: Service {
         }
     }
 
-    /// Rejoins the group (a fresh assignment) when a refused partition's lock is free.
+    /// Rejoins the group (a fresh assignment) when a refused partition's lock is free; in a
+    /// bucket, where there is no lock, at the first probe after a publish conflict.
     private func rejoinIfLockFreed(_ refused: Set<KafkaTopicPartition>) throws {
         let freed = refused.filter { !PartitionArchiver.isLockedByAnotherWriter(topic: $0.topic, partition: $0.partition, configuration: configuration) }
         guard !freed.isEmpty else { return }
-        logger.notice("the other writer released its lock; rejoining the group to take the partition", metadata: [
+        logger.notice("refused partitions can be taken again (the other writer's lock is free, or a publish conflict is to be resumed from the newest manifest); rejoining the group", metadata: [
             "partitions": "\(freed.map(\.description).sorted())",
         ])
         try consumer.unsubscribe()

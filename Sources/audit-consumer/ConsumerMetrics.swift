@@ -11,6 +11,7 @@ struct ConsumerMetrics: Sendable {
     let deadLetters = Counter(label: "auditshipper_archive_dead_letters_total")
     let commitFailures = Counter(label: "auditshipper_consumer_commit_failures_total")
     let lockRefusals = Counter(label: "auditshipper_archive_partition_lock_refusals_total")
+    let publishConflicts = Counter(label: "auditshipper_archive_publish_conflicts_total")
     let assignedPartitions = Gauge(label: "auditshipper_consumer_assigned_partitions")
     let archiveDelay = Timer(label: "auditshipper_archive_delay_seconds", preferredDisplayUnit: .seconds)
 

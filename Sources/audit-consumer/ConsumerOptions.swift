@@ -3,8 +3,20 @@ import ArgumentParser
 /// The command-line flags of `audit-consumer`. Every flag has an environment variable (shown in
 /// its help) for Kubernetes; a flag wins over its variable.
 struct ConsumerOptions: ParsableArguments {
-    @Option(name: .long, help: "Archive root directory. Env: AUDIT_ARCHIVE_DIR. Default: audit-archive.")
+    @Option(name: .long, help: "Archive root: a directory, or s3://BUCKET/PREFIX (credentials and region from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION). Env: AUDIT_ARCHIVE_DIR. Default: audit-archive.")
     var archiveDir: String?
+
+    @Option(name: .long, help: "S3 endpoint for an s3:// root, http(s)://host[:port] (MinIO, Ceph, moto). Env: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL. Default: AWS's regional endpoint.")
+    var s3Endpoint: String?
+
+    @Option(name: .long, help: "How S3 requests name the bucket: path (endpoint/bucket/key; MinIO, Ceph, moto) or virtual (bucket.endpoint/key). Env: AUDIT_S3_ADDRESSING. Default: path with --s3-endpoint, virtual for AWS.")
+    var s3Addressing: String?
+
+    @Option(name: .long, help: "Local directory where segments are staged before they are uploaded to an s3:// root. Env: AUDIT_STAGING_DIR. Default: $TMPDIR/auditshipper-staging.")
+    var stagingDir: String?
+
+    @Option(name: .long, help: "Seconds after which an object in the bucket with no manifest (left by a writer killed between uploads) is removed by the partition's next writer. Env: AUDIT_S3_ORPHAN_GRACE. Default: 120.")
+    var s3OrphanGrace: String?
 
     @Option(name: .long, help: "Address of the admin listener (/healthz, /readyz, /metrics), host:port. Env: AUDIT_ADMIN_LISTEN. Default: 0.0.0.0:9091.")
     var adminListen: String?

@@ -42,6 +42,9 @@ struct ConsumerSettings {
 
         let root = reader.value(options.archiveDir, flag: "archive-dir", env: "AUDIT_ARCHIVE_DIR")?.value ?? "audit-archive"
         archive = ArchiveConfiguration(root: root)
+        if S3Location.isObjectStore(root) {
+            archive.objectStore = try Self.objectStore(root, options: options, reader: reader, environment: environment)
+        }
         archive.rotation.maxBytes = try reader.bytes(options.segmentMaxBytes, flag: "segment-max-bytes", env: "AUDIT_SEGMENT_MAX_BYTES", default: archive.rotation.maxBytes)
         archive.rotation.maxRecords = try reader.count(options.segmentMaxRecords, flag: "segment-max-records", env: "AUDIT_SEGMENT_MAX_RECORDS", default: archive.rotation.maxRecords)
         archive.rotation.eventTimeInterval = try reader.seconds(options.segmentInterval, flag: "segment-interval", env: "AUDIT_SEGMENT_INTERVAL", default: archive.rotation.eventTimeInterval)
@@ -88,6 +91,29 @@ struct ConsumerSettings {
 
     /// The `--kafka-property` names the witness producer shares with the consumer.
     static let connectionPropertyPrefixes = ["security.", "sasl.", "ssl.", "socket.", "broker.", "client.", "metadata.", "reconnect.", "connections."]
+
+    /// The bucket behind an `s3://` root, its client and staging directory.
+    private static func objectStore(_ root: String, options: ConsumerOptions, reader: SettingReader, environment: [String: String]) throws -> ObjectStoreRoot {
+        let addressing = try reader.value(options.s3Addressing, flag: "s3-addressing", env: "AUDIT_S3_ADDRESSING").map { value, key throws(ConfigurationError) in
+            guard let addressing = S3Configuration.Addressing(rawValue: value) else {
+                throw ConfigurationError(key, "'\(value)' is neither path nor virtual")
+            }
+            return addressing
+        }
+        let location: S3Location
+        let configuration: S3Configuration
+        do throws(ArchiveError) {
+            location = try S3Location(root)
+            configuration = try S3Configuration(location: location, environment: environment, endpoint: options.s3Endpoint, addressing: addressing)
+        } catch {
+            throw ConfigurationError("--archive-dir / AUDIT_ARCHIVE_DIR", error.reason)
+        }
+        let staging = reader.value(options.stagingDir, flag: "staging-dir", env: "AUDIT_STAGING_DIR")?.value
+            ?? "\(environment["TMPDIR"] ?? "/tmp")/auditshipper-staging"
+        var objectStore = ObjectStoreRoot(location: location, client: S3Client(configuration: configuration), stagingDirectory: staging)
+        objectStore.orphanGrace = try reader.seconds(options.s3OrphanGrace, flag: "s3-orphan-grace", env: "AUDIT_S3_ORPHAN_GRACE", default: objectStore.orphanGrace)
+        return objectStore
+    }
 
     /// Reads the signing key file.
     private static func signingKey(at path: String, key: String) throws(ConfigurationError) -> ManifestSigningKey {

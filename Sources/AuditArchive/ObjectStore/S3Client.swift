@@ -20,6 +20,15 @@ public struct S3Client: Sendable {
     public struct Object: Sendable, Equatable {
         public var key: String
         public var size: Int
+        /// When it was written, if the store said (RFC 3339).
+        public var lastModified: Date?
+    }
+
+    /// What a HEAD request says about an object.
+    public struct ObjectInfo: Sendable, Equatable {
+        public var size: Int
+        /// The entity tag without quotes: for a single-part upload, the hex MD5 of the bytes.
+        public var entityTag: String
     }
 
     /// One page of a listing, and the token of the next if there is one.
@@ -95,10 +104,78 @@ public struct S3Client: Sendable {
         let objects = S3XML.elements("Contents", in: xml).compactMap { element -> Object? in
             guard let key = S3XML.values(of: "Key", in: element).first, let size = S3XML.values(of: "Size", in: element).first.flatMap({ Int($0) })
             else { return nil }
-            return Object(key: key, size: size)
+            let modified = S3XML.values(of: "LastModified", in: element).first.flatMap(Self.date)
+            return Object(key: key, size: size, lastModified: modified)
         }
         let truncated = S3XML.values(of: "IsTruncated", in: xml).first == "true"
         return ListPage(objects: objects, nextToken: truncated ? S3XML.values(of: "NextContinuationToken", in: xml).first : nil)
+    }
+
+    /// A listing's `LastModified` (RFC 3339, with or without fractional seconds).
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    /// Every key under `prefix`, page after page, up to `maximumObjects`.
+    /// - Throws: ``S3Error``, also when there are more than `maximumObjects`.
+    public func listAll(prefix: String, maximumObjects: Int = 1_000_000) async throws -> [Object] {
+        var objects: [Object] = []
+        var token: String?
+        repeat {
+            let page = try await list(prefix: prefix, after: token)
+            objects += page.objects
+            guard objects.count <= maximumObjects else {
+                throw S3Error(status: 0, code: "TooManyObjects", operation: "LIST \(prefix) (more than \(maximumObjects) objects)")
+            }
+            token = page.nextToken
+        } while token != nil
+        return objects
+    }
+
+    /// The object's size and entity tag, or `nil` when there is no such key.
+    public func head(_ key: String) async throws -> ObjectInfo? {
+        let response = try await send("HEAD", key: key)
+        switch response.status.code {
+        case 200:
+            let tag = response.headers.first(name: "etag") ?? ""
+            let size = response.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+            return ObjectInfo(size: size, entityTag: tag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+        case 404:
+            return nil
+        default:
+            throw S3Error(status: Int(response.status.code), code: nil, operation: "HEAD \(key)")
+        }
+    }
+
+    /// Streams the object into a new file at `path` (memory bounded by the transfer's buffers).
+    /// - Returns: The bytes written, or `nil` when there is no such key.
+    /// - Throws: ``S3Error``, also when the object is larger than `maximumBytes`; an error writing
+    ///   the file.
+    public func download(_ key: String, to path: String, maximumBytes: Int) async throws -> Int? {
+        let response = try await send("GET", key: key)
+        switch response.status.code {
+        case 200:
+            break
+        case 404:
+            return nil
+        default:
+            throw try await failure(response, "GET \(key)")
+        }
+        let descriptor = try ArchiveFile.create(path)
+        defer { close(descriptor) }
+        var written = 0
+        for try await chunk in response.body {
+            written += chunk.readableBytes
+            guard written <= maximumBytes else {
+                throw S3Error(status: 200, code: "TooLarge", operation: "GET \(key) (more than \(maximumBytes) bytes)")
+            }
+            try chunk.withUnsafeReadableBytes { raw throws(ArchiveError) in try ArchiveFile.write(descriptor, raw, path: path) }
+        }
+        return written
     }
 
     /// Deletes `key` (no error when it is already gone).

@@ -33,3 +33,48 @@ public struct S3Configuration: Sendable {
         return pathStyle ? "/\(bucket)" + (key == nil ? "" : keyPath) : keyPath
     }
 }
+
+extension S3Configuration {
+    /// How requests name the bucket.
+    public enum Addressing: String, Sendable, CaseIterable {
+        /// `endpoint/bucket/key`: MinIO, Ceph and moto need it.
+        case path
+        /// `bucket.endpoint/key`: AWS's default.
+        case virtual
+    }
+
+    /// The configuration for `location` from the standard AWS environment variables:
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (optional), `AWS_REGION`
+    /// or `AWS_DEFAULT_REGION` (default `us-east-1`), `AWS_ENDPOINT_URL_S3` or
+    /// `AWS_ENDPOINT_URL` (default AWS's regional endpoint).
+    /// - Parameters:
+    ///   - endpoint: Overrides the endpoint variables (`--s3-endpoint`).
+    ///   - addressing: Default: path style with an endpoint given, virtual-hosted for AWS's own.
+    /// - Throws: ``ArchiveError`` (`objectStore`) naming the missing or invalid setting.
+    public init(
+        location: S3Location,
+        environment: [String: String],
+        endpoint: String? = nil,
+        addressing: Addressing? = nil
+    ) throws(ArchiveError) {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        guard let accessKey = value("AWS_ACCESS_KEY_ID"), let secret = value("AWS_SECRET_ACCESS_KEY") else {
+            throw ArchiveError(.objectStore, "\(location) needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones)")
+        }
+        let region = value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? "us-east-1"
+        let custom = endpoint.flatMap { $0.isEmpty ? nil : $0 } ?? value("AWS_ENDPOINT_URL_S3") ?? value("AWS_ENDPOINT_URL")
+        let address = custom ?? "https://s3.\(region).amazonaws.com"
+        guard let url = URL(string: address), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false,
+            url.path.isEmpty || url.path == "/", url.query == nil
+        else {
+            throw ArchiveError(.objectStore, "S3 endpoint '\(address)' is not http(s)://host[:port]")
+        }
+        self.init(
+            endpoint: url,
+            bucket: location.bucket,
+            region: region,
+            credentials: .init(accessKeyID: accessKey, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN")),
+            pathStyle: (addressing ?? (custom == nil ? .virtual : .path)) == .path
+        )
+    }
+}

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// A manifest read from disk with the SHA-256 of its bytes (the value the next manifest links to).
 public struct ManifestFile: Sendable {
     /// Where it is.
@@ -14,7 +16,12 @@ public struct ManifestFile: Sendable {
     /// Reads and parses the manifest at `path`.
     /// - Throws: ``ArchiveError`` when it cannot be read or parsed, or is implausible.
     public init(path: String) throws(ArchiveError) {
-        let bytes = try ArchiveFile.read(path, maxBytes: Self.maxBytes)
+        try self.init(bytes: ArchiveFile.read(path, maxBytes: Self.maxBytes), path: path)
+    }
+
+    /// Parses a manifest's bytes read from `path` (a file path or an object's URL).
+    /// - Throws: ``ArchiveError`` when they cannot be parsed or are implausible.
+    public init(bytes: ByteBuffer, path: String) throws(ArchiveError) {
         self.path = path
         self.manifest = try SegmentManifest.decode(bytes, path: path)
         self.sha256 = ArchiveDigest.sha256(bytes)

@@ -20,8 +20,11 @@ public struct ArchiveConfiguration: Sendable {
         public init() {}
     }
 
-    /// The archive root directory.
+    /// The archive root: a directory, or an `s3://BUCKET/PREFIX` location whose bucket and
+    /// client ``objectStore`` gives.
     public var root: String
+    /// The bucket written to when the root is `s3://…`; `nil` for a directory.
+    public var objectStore: ObjectStoreRoot?
     /// Segment rotation.
     public var rotation = Rotation()
     /// gzip level, 1 (fastest) to 9 (smallest). Default: 1.

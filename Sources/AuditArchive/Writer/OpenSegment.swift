@@ -44,6 +44,12 @@ struct OpenSegment {
         exchangeEnds.append(exchangeEnd)
     }
 
+    /// Notes the Kafka timestamp of a record the segment covers: the first one places a segment
+    /// without envelopes in the layout, the same way for every writer that replays it.
+    mutating func cover(kafkaTimestamp: Int64?) {
+        if firstKafkaTimestamp == nil { firstKafkaTimestamp = kafkaTimestamp }
+    }
+
     /// Adds a dead-letter line.
     mutating func append(_ deadLetter: DeadLetter, kafkaTimestamp: Int64?) throws(ArchiveError) {
         if deadLetters == nil {

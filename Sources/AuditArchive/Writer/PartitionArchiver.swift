@@ -7,16 +7,19 @@ import NIOCore
 ///
 /// Records are reassembled into envelopes and appended to the open segment; records that are not
 /// valid envelopes go to its dead-letter file. A segment closes when it reaches a rotation limit:
-/// it is finished and fsynced in the staging directory, renamed into place with its manifest, and
-/// its directory fsynced; only then does the returned ``ClosedSegment`` give the offset to commit.
+/// it is finished and fsynced in the staging directory and published by the partition's store
+/// (``PartitionStore``: renamed into place with its manifest and the directory fsynced, or
+/// uploaded with the manifest last and only if new); only then does the returned
+/// ``ClosedSegment`` give the offset to commit.
 ///
 /// On creation it resumes from the partition's newest manifest: ``startOffset`` is where reading
 /// must start, and records at or before that manifest's last offset are skipped, except chunks it
 /// carried over. A replay after a crash therefore rewrites the same segment names with the same
 /// records.
 ///
-/// It holds the partition's writer lock (``PartitionLock``) from creation until ``close()`` or
-/// deinit; a second writer is refused before it touches any file. No record can make it fail:
+/// In a directory it holds the partition's writer lock (``PartitionLock``) from creation until
+/// ``close()`` or deinit; a second writer is refused before it touches any file. In a bucket a
+/// second writer's publish is refused (`conflict`) before it overwrites anything. No record can make it fail:
 /// invalid, oversize or multi-line envelopes and inconsistent chunk sets become dead letters.
 ///
 /// Not thread-safe, and blocking (file I/O, fsync): one owner calls it off the cooperative pool.
@@ -33,14 +36,10 @@ public final class PartitionArchiver {
     public let resumedFrom: ManifestFile?
 
     private let configuration: ArchiveConfiguration
-    private let layout: ArchiveLayout
-    private let lock: PartitionLock
+    private let store: any PartitionStore
     private let logger: Logger
     private var reassembler: ChunkReassembler<Int64>
     private var chainHead: String?
-    private let headFile: PartitionHeadFile
-    /// The newest manifest's path, relative to the topic directory.
-    private var headManifest: String?
     private var durableThrough: Int64?
     private var coveredThrough: Int64?
     private let carriedOver: [String: Set<Int64>]
@@ -54,8 +53,9 @@ public final class PartitionArchiver {
     /// - Parameters:
     ///   - chunkBudget: The memory budget for incomplete chunk sets, shared by every partition of
     ///     the process.
-    /// - Throws: ``ArchiveError``: `locked` when another writer holds the partition; otherwise
-    ///   when the root cannot be created or the partition's newest manifest cannot be read.
+    /// - Throws: ``ArchiveError``: `locked` when another writer holds the partition (directory);
+    ///   otherwise when the root cannot be created, listed or the partition's newest manifest
+    ///   cannot be read.
     public init(
         topic: String,
         partition: Int32,
@@ -66,19 +66,22 @@ public final class PartitionArchiver {
         self.topic = topic
         self.partition = partition
         self.configuration = configuration
-        self.layout = ArchiveLayout(root: configuration.root)
         var logger = logger
         logger[metadataKey: "partition"] = "\(topic)[\(partition)]"
         self.logger = logger
         windowMicroseconds = max(1, configuration.rotation.eventTimeInterval.components.seconds) * 1_000_000
         reassembler = ChunkReassembler(maxEnvelopeBytes: configuration.maxEnvelopeBytes, budget: chunkBudget, timeout: configuration.chunkTimeout)
-        lock = try PartitionLock(layout: layout, topic: topic, partition: partition, holder: "\(configuration.writer), pid \(ProcessInfo.processInfo.processIdentifier) on \(ProcessInfo.processInfo.hostName)")
-        try ArchiveFile.makeDirectory(layout.stagingDirectory(topic))
-        let head = try PartitionHistory.load(layout: layout, topic: topic, partition: partition, logger: logger).head
+        if let objectStore = configuration.objectStore {
+            store = try ObjectStorePartitionStore(root: objectStore, topic: topic, partition: partition, logger: logger)
+        } else {
+            store = try DirectoryPartitionStore(
+                layout: ArchiveLayout(root: configuration.root), topic: topic, partition: partition,
+                holder: "\(configuration.writer), pid \(ProcessInfo.processInfo.processIdentifier) on \(ProcessInfo.processInfo.hostName)",
+                logger: logger
+            )
+        }
+        let head = store.head
         resumedFrom = head
-        let headFile = PartitionHeadFile(layout: layout, topic: topic, partition: partition)
-        self.headFile = headFile
-        headManifest = head.map { headFile.relative($0.path) }
         chainHead = head?.sha256
         durableThrough = head?.manifest.lastOffset
         coveredThrough = durableThrough
@@ -91,8 +94,10 @@ public final class PartitionArchiver {
 
     /// Whether another writer holds the writer lock of `topic`'s `partition` under the
     /// configuration's root now.
+    /// Always `false` in a bucket, where no lock is taken.
     public static func isLockedByAnotherWriter(topic: String, partition: Int32, configuration: ArchiveConfiguration) -> Bool {
-        PartitionLock.isHeld(layout: ArchiveLayout(root: configuration.root), topic: topic, partition: partition)
+        guard configuration.objectStore == nil else { return false }
+        return PartitionLock.isHeld(layout: ArchiveLayout(root: configuration.root), topic: topic, partition: partition)
     }
 
     /// Adds one record.
@@ -172,7 +177,7 @@ public final class PartitionArchiver {
     /// - Returns: The segment closed, if any.
     /// - Throws: ``ArchiveError`` when writing fails; the segment is then abandoned.
     public func close() throws(ArchiveError) -> [ClosedSegment] {
-        defer { lock.release() }
+        defer { store.release() }
         guard let segment = open else { return [] }
         guard segment.hasContent else {
             abandonOpen()
@@ -208,7 +213,7 @@ public final class PartitionArchiver {
         if open == nil {
             var segment = try OpenSegment(
                 name: SegmentFileName(topic: topic, partition: partition, startOffset: expected),
-                stagingDirectory: layout.stagingDirectory(topic),
+                stagingDirectory: store.stagingDirectory,
                 compressionLevel: configuration.compressionLevel,
                 now: now
             )
@@ -222,6 +227,7 @@ public final class PartitionArchiver {
             ])
             open?.gaps.append(SegmentManifest.OffsetGap(from: expected, to: input.offset - 1))
         }
+        open?.cover(kafkaTimestamp: input.timestampMilliseconds)
         open?.lastOffset = input.offset
         coveredThrough = input.offset
     }
@@ -250,32 +256,23 @@ public final class PartitionArchiver {
         coveredThrough = durableThrough
     }
 
-    /// Makes the open segment durable: finish and fsync its files, write its manifest, rename
-    /// segment, dead letters and manifest (last: its presence marks the segment complete) into
-    /// place, fsync the directory.
+    /// Makes the open segment durable: finish and fsync its files, build and sign its manifest,
+    /// and have the store publish them (manifest last).
     private func closeOpen(carried: [String: [Int64]]) throws(ArchiveError) -> ClosedSegment {
         guard let segment = open else { throw ArchiveError(.io, "no open segment of \(topic)[\(partition)] to close") }
         let finished = try segment.finish()
         let directoryTime = segment.firstEventTime ?? segment.firstKafkaTimestamp.map { $0 * 1000 } ?? WallClock.microseconds()
-        let directory = layout.segmentDirectory(topic: topic, eventTime: directoryTime)
-        try ArchiveFile.makeDirectory(directory)
         let name = segment.name
         let unsigned = segment.manifest(finished, carried: carried, previousManifestSHA256: chainHead, writer: configuration.writer)
         let manifest = try configuration.signingKey.map { key throws(ArchiveError) in try unsigned.signed(with: key) } ?? unsigned
         let manifestBytes = manifest.encoded()
-        let stagedManifest = "\(layout.stagingDirectory(topic))/\(name.fileName(.manifest)).tmp"
-        try ArchiveFile.writeDurably(manifestBytes, to: stagedManifest)
-        // A crash from here on leaves files that the next writer finds through the head file.
-        try headFile.write(.init(manifest: headManifest, pending: headFile.relative("\(directory)/\(name.base)")), durable: true)
-        try ArchiveFile.rename(segment.lines.path, to: "\(directory)/\(name.fileName(.segment))")
-        if let writer = segment.deadLetters {
-            try ArchiveFile.rename(writer.path, to: "\(directory)/\(name.fileName(.deadLetters))")
-        }
-        let manifestPath = "\(directory)/\(name.fileName(.manifest))"
-        try ArchiveFile.rename(stagedManifest, to: manifestPath)
-        try ArchiveFile.syncDirectory(directory)
-        headManifest = headFile.relative(manifestPath)
-        try headFile.write(.init(manifest: headManifest, pending: nil), durable: false)
+        let manifestPath = try store.publish(StagedSegment(
+            name: name,
+            directory: ArchiveLayout.segmentSubdirectory(topic: topic, eventTime: directoryTime),
+            segmentPath: segment.lines.path,
+            deadLettersPath: segment.deadLetters?.path,
+            manifest: manifestBytes
+        ))
 
         open = nil
         chainHead = ArchiveDigest.sha256(manifestBytes)
@@ -283,7 +280,7 @@ public final class PartitionArchiver {
         coveredThrough = segment.lastOffset
         let durableAt = WallClock.microseconds()
         logger.debug("segment archived", metadata: [
-            "file": "\(directory)/\(name.fileName(.segment))", "envelopes": "\(manifest.count)",
+            "manifest": "\(manifestPath)", "envelopes": "\(manifest.count)",
             "offsets": "\(manifest.firstOffset)-\(manifest.lastOffset)", "bytes": "\(manifest.segment.bytes)",
         ])
         return ClosedSegment(

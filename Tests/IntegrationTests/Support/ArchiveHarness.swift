@@ -15,7 +15,14 @@ enum ArchiveHarness {
     }
 
     /// Starts `audit-consumer` on `topic` with fast rotation, and waits for its admin listener.
-    static func startConsumer(topic: String, group: String, root: String, brokers: String? = nil, arguments: [String] = []) async throws -> ServiceProcess {
+    static func startConsumer(
+        topic: String,
+        group: String,
+        root: String,
+        brokers: String? = nil,
+        arguments: [String] = [],
+        environment: [String: String] = [:]
+    ) async throws -> ServiceProcess {
         try await ServiceProcess.start(
             "audit-consumer",
             arguments: [
@@ -25,7 +32,8 @@ enum ArchiveHarness {
                 "--kafka-property", "session.timeout.ms=6000",
                 "--segment-max-open", "1",
             ] + arguments,
-            listening: ["admin listening"]
+            listening: ["admin listening"],
+            environment: environment
         )
     }
 
@@ -41,7 +49,10 @@ enum ArchiveHarness {
             request: HTTPMessageRecord(headers: [], body: BodyRecord(size: 0, truncated: false, sha256: "", contentType: nil, contentEncoding: nil, data: ByteBuffer())),
             response: HTTPMessageRecord(
                 headers: [HeaderField(name: "Content-Type", value: "application/json")],
-                body: BodyRecord(size: body.readableBytes, truncated: false, sha256: "", contentType: "application/json", contentEncoding: nil, data: body)
+                body: BodyRecord(
+                    size: body.readableBytes, truncated: false, sha256: body.withUnsafeReadableBytes { SHA256Hasher.hash($0).hex },
+                    contentType: "application/json", contentEncoding: nil, data: body
+                )
             ),
             redactions: []
         )
@@ -106,7 +117,7 @@ enum ArchiveHarness {
     }
 
     /// Runs `audit-archive` with `arguments`.
-    static func cli(_ arguments: [String]) async throws -> (status: Int32, standardOutput: Data, standardError: String) {
-        try await ProcessRunner.outcome([try ServiceProcess.binary("audit-archive")] + arguments, timeout: .seconds(120))
+    static func cli(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, standardOutput: Data, standardError: String) {
+        try await ProcessRunner.outcome([try ServiceProcess.binary("audit-archive")] + arguments, environment: environment, timeout: .seconds(120))
     }
 }

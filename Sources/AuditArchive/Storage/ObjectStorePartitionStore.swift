@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import NIOCore
+
+/// A partition's segments in an S3 bucket, with no lock: the conditional write is the guard.
+///
+/// Publishing uploads the segment and dead-letter objects, each only if its key is new, then the
+/// manifest, only if its key is new (`If-None-Match: *`). A key that exists with the same bytes
+/// (our own retried upload) is accepted; with other bytes, or a manifest already there, it
+/// throws `conflict`: another writer published that name first, nothing was overwritten, and
+/// the caller re-reads the head. One chain per partition, whichever member writes it.
+///
+/// Taking the partition lists the topic's objects: the head is the partition's newest
+/// manifest; segment objects past it with no manifest are what a killed writer left, removed
+/// once older than ``ObjectStoreRoot/orphanGrace`` (younger ones may be a live writer's, and are
+/// left: publishing over one then conflicts until it is old enough).
+final class ObjectStorePartitionStore: PartitionStore {
+    let head: ManifestFile?
+    let stagingDirectory: String
+    private let root: ObjectStoreRoot
+    private let logger: Logger
+
+    /// Reads the partition's history from the bucket and cleans the local staging directory.
+    /// - Throws: ``ArchiveError`` when the bucket cannot be listed or the newest manifest read.
+    init(root: ObjectStoreRoot, topic: String, partition: Int32, logger: Logger) throws(ArchiveError) {
+        self.root = root
+        self.logger = logger
+        stagingDirectory = "\(root.stagingDirectory)/\(topic)"
+        try ArchiveFile.makeDirectory(stagingDirectory)
+        for file in try ArchiveFile.list(stagingDirectory) where file.hasPrefix("\(topic)+\(partition)+") {
+            try ArchiveFile.remove("\(stagingDirectory)/\(file)")
+        }
+        let location = root.location
+        let client = root.client
+        let objects = try Self.call("LIST \(location.url(topic))") {
+            try await SegmentObject.list(client, location: location, topic: topic)
+        }.filter { $0.name.partition == partition }
+        let manifests = Set(objects.filter { $0.kind == .manifest }.map { "\($0.directory)/\($0.name.base)" })
+        let newest = objects.filter { $0.kind == .manifest }.max { $0.name.startOffset < $1.name.startOffset }
+        head = try newest.map { object throws(ArchiveError) in
+            let bytes = try Self.call("GET \(location.url(object.relative))") {
+                try await client.get(object.key, maximumBytes: ManifestFile.maxBytes)
+            }
+            guard let bytes else { throw ArchiveError(.objectStore, "\(location.url(object.relative)) was listed but is gone") }
+            return try ManifestFile(bytes: bytes, path: location.url(object.relative))
+        }
+        let headEnd = head?.manifest.lastOffset ?? -1
+        for object in objects where object.kind != .manifest && object.name.startOffset > headEnd
+            && !manifests.contains("\(object.directory)/\(object.name.base)")
+        {
+            let age = object.lastModified.map { Date().timeIntervalSince($0) } ?? 0
+            guard age >= Double(root.orphanGrace.components.seconds) else {
+                logger.notice("an object without its manifest is younger than the orphan grace; left in place (a writer may still be publishing it)", metadata: [
+                    "object": "\(location.url(object.relative))", "ageSeconds": "\(Int(age))",
+                ])
+                continue
+            }
+            logger.notice("removing an object left by an interrupted writer; its offsets will be archived again", metadata: [
+                "object": "\(location.url(object.relative))",
+            ])
+            try Self.call("DELETE \(location.url(object.relative))") { try await client.delete(object.key) }
+        }
+    }
+
+    func publish(_ segment: StagedSegment) throws(ArchiveError) -> String {
+        let location = root.location
+        let name = segment.name
+        var files = [(kind: SegmentFileName.Kind.segment, path: segment.segmentPath)]
+        if let deadLetters = segment.deadLettersPath { files.append((.deadLetters, deadLetters)) }
+        for file in files {
+            let bytes = try ArchiveFile.read(file.path, maxBytes: Int.max)
+            try putIfNew("\(segment.directory)/\(name.fileName(file.kind))", bytes, sameBytes: { existing throws(ArchiveError) in
+                existing.entityTag == ContentMD5.hex(bytes)
+            })
+        }
+        let manifestRelative = "\(segment.directory)/\(name.fileName(.manifest))"
+        try putIfNew(manifestRelative, segment.manifest, sameBytes: { _ throws(ArchiveError) in
+            let client = root.client
+            let key = location.key(manifestRelative)
+            let existing = try Self.call("GET \(location.url(manifestRelative))") { try await client.get(key, maximumBytes: ManifestFile.maxBytes) }
+            return existing == segment.manifest
+        })
+        for file in files { try ArchiveFile.remove(file.path) }
+        return location.url(manifestRelative)
+    }
+
+    func release() {}
+
+    /// Uploads `bytes` under `relative` only if the key is new; an existing object passes only
+    /// if `sameBytes` says it holds these bytes.
+    private func putIfNew(
+        _ relative: String,
+        _ bytes: ByteBuffer,
+        sameBytes: (S3Client.ObjectInfo) throws(ArchiveError) -> Bool
+    ) throws(ArchiveError) {
+        let client = root.client
+        let key = root.location.key(relative)
+        let url = root.location.url(relative)
+        let outcome = try Self.call("PUT \(url)") { try await client.put(key, body: bytes, ifNew: true) }
+        guard outcome == .alreadyExists else { return }
+        guard let existing = try Self.call("HEAD \(url)", { try await client.head(key) }) else {
+            throw ArchiveError(.conflict, "\(url): refused as existing, then not found: another writer is publishing this partition")
+        }
+        guard try sameBytes(existing) else {
+            throw ArchiveError(.conflict, "\(url) already exists with other bytes: another writer published this segment first; the chain was not forked")
+        }
+        logger.info("object already in the bucket with the same bytes (an upload retried)", metadata: ["object": "\(url)"])
+    }
+
+    /// Runs an object-store call, its failure as an ``ArchiveError`` naming `operation`.
+    static func call<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) throws(ArchiveError) -> T {
+        do {
+            return try BlockingCall.run(body)
+        } catch let error as ArchiveError {
+            throw error
+        } catch {
+            throw ArchiveError(.objectStore, "\(operation): \(error)")
+        }
+    }
+}

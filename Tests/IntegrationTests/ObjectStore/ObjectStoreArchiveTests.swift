@@ -1,0 +1,184 @@
+import AuditArchive
+import AuditEnvelope
+import Foundation
+import Kafka
+import Logging
+import NIOCore
+import Testing
+
+/// Archives in an S3 bucket (moto_server on 127.0.0.1): the consumer killed mid-run and two
+/// members through a rebalance write one exactly-once chain per partition; writers racing on one
+/// segment name never overwrite or fork; `audit-archive` reads the bucket.
+@Suite("Archives on object storage (moto)", .serialized)
+struct ObjectStoreArchiveTests {
+    /// Runs blocking archive work on a dispatch queue, as the consumer's lanes do (the object
+    /// store's calls wait there, never on the cooperative pool).
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    @Test("2,000 exchanges while the consumer archiving to S3 is SIGKILLed three times: each archived exactly once, verify over the bucket passes, body --request-id returns the exact bytes")
+    func killedConsumer() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let s3 = S3ArchiveRoot(moto: moto)
+        let staging = ArchiveHarness.temporaryRoot()
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        let topic = IntegrationBroker.uniqueTopic("s3-kill")
+        let producer = try KafkaProducer(configuration: try IntegrationBroker.producerConfiguration(), logger: IntegrationBroker.logger)
+        var expected = try await ArchiveHarness.produce(0..<100, to: topic, producer: producer)
+
+        let group = "s3-kill-\(UUID().uuidString.prefix(8))"
+        let arguments = ["--segment-max-records", "150"] + s3.consumerArguments(staging: staging)
+        func start() async throws -> ServiceProcess {
+            try await ArchiveHarness.startConsumer(topic: topic, group: group, root: s3.url, arguments: arguments, environment: s3.environment)
+        }
+        var consumer = try await start()
+        defer { consumer.kill() }
+        let feeding = Task {
+            var ids: [String] = []
+            for batch in 0..<19 {
+                let first = 100 + batch * 100
+                ids += try await ArchiveHarness.produce(first..<(first + 100), to: topic, producer: producer)
+                try await Task.sleep(for: .milliseconds(400))
+            }
+            return ids
+        }
+        for _ in 0..<3 {
+            try await Task.sleep(for: .milliseconds(Int.random(in: 2_000...4_000)))
+            consumer.kill()
+            consumer = try await start()
+        }
+        expected += try await feeding.value
+        await producer.close()
+        #expect(expected.count == 2_000)
+
+        _ = try await s3.waitForArchive(count: expected.count, timeout: .seconds(150))
+        try await Task.sleep(for: .seconds(3))
+        #expect(await consumer.terminate() == 0)
+        let archived = try await s3.archivedIDs()
+        let (duplicates, missing) = ConsumerArchiveTests.compare(archived: archived, expected: expected)
+        #expect(archived.count == expected.count, "archived \(archived.count) of \(expected.count)")
+        #expect(duplicates.isEmpty, "duplicated: \(duplicates.prefix(5))")
+        #expect(missing.isEmpty, "missing: \(missing.prefix(5))")
+
+        let verify = try await ArchiveHarness.cli(["verify", s3.url] + s3.cliArguments, environment: s3.environment)
+        let report = String(decoding: verify.standardOutput, as: UTF8.self)
+        #expect(verify.status == 0, "\(report)\(verify.standardError)")
+        #expect(report.contains("OK: ") && report.contains("\(expected.count) envelopes"), "\(report)")
+
+        // Exchange 50 is a large one (250,000 bytes of padding, chunked on the topic).
+        let body = try await ArchiveHarness.cli(["body", s3.url, "--request-id", "req-50", "--response"] + s3.cliArguments, environment: s3.environment)
+        #expect(body.status == 0, "\(body.standardError)")
+        #expect(body.standardOutput == Data("{\"index\":50,\"pad\":\"\(String(repeating: "y", count: 250_000))\"}".utf8))
+        let absent = try await ArchiveHarness.cli(["body", s3.url, "--request-id", "req-none", "--response"] + s3.cliArguments, environment: s3.environment)
+        #expect(absent.status == 1 && absent.standardError.contains("no request id req-none in \(s3.url)"), "\(absent.standardError)")
+    }
+
+    @Test("two members archiving to one bucket through a rebalance mid-run: one chain per partition, nothing lost or duplicated, verify passes")
+    func rebalance() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let s3 = S3ArchiveRoot(moto: moto)
+        let stagings = [ArchiveHarness.temporaryRoot(), ArchiveHarness.temporaryRoot()]
+        defer { for staging in stagings { try? FileManager.default.removeItem(atPath: staging) } }
+        let topic = IntegrationBroker.uniqueTopic("s3-rebalance")
+        let producer = try KafkaProducer(configuration: try IntegrationBroker.producerConfiguration(), logger: IntegrationBroker.logger)
+        var expected = try await ArchiveHarness.produce(0..<200, to: topic, producer: producer)
+        let group = "s3-rebalance-\(UUID().uuidString.prefix(8))"
+        func start(_ member: Int) async throws -> ServiceProcess {
+            try await ArchiveHarness.startConsumer(
+                topic: topic, group: group, root: s3.url, arguments: s3.consumerArguments(staging: stagings[member]), environment: s3.environment
+            )
+        }
+        let first = try await start(0)
+        defer { first.kill() }
+        _ = try await s3.waitForArchive(count: 100, timeout: .seconds(60))
+        let second = try await start(1)
+        defer { second.kill() }
+        expected += try await ArchiveHarness.produce(200..<600, to: topic, producer: producer)
+        try await Task.sleep(for: .seconds(8))
+        expected += try await ArchiveHarness.produce(600..<800, to: topic, producer: producer)
+        #expect(await first.terminate() == 0)
+        expected += try await ArchiveHarness.produce(800..<1_000, to: topic, producer: producer)
+        await producer.close()
+
+        _ = try await s3.waitForArchive(count: expected.count, timeout: .seconds(90))
+        try await Task.sleep(for: .seconds(3))
+        #expect(await second.terminate() == 0)
+        let assignedToSecond = second.log.split(separator: "\n").contains { $0.contains("partitions assigned") && $0.contains("\(topic)[") }
+        #expect(assignedToSecond, "the second member never got partitions:\n\(second.log.suffix(2000))")
+
+        let (duplicates, missing) = ConsumerArchiveTests.compare(archived: try await s3.archivedIDs(), expected: expected)
+        #expect(duplicates.isEmpty, "duplicated: \(duplicates.prefix(5))")
+        #expect(missing.isEmpty, "missing: \(missing.prefix(5))")
+        // One chain per partition: no two manifests start at the same offset of a partition.
+        let names = try await s3.manifestKeys().compactMap { SegmentFileName.parse(String($0.split(separator: "/").last ?? ""))?.name }
+        #expect(Set(names).count == names.count, "a partition has two manifests for one start offset: a forked chain")
+        #expect(Set(names.map(\.partition)).count >= 2, "the writes did not cover several partitions")
+        let verify = try await ArchiveHarness.cli(["verify", s3.url] + s3.cliArguments, environment: s3.environment)
+        #expect(verify.status == 0, "\(String(decoding: verify.standardOutput, as: UTF8.self))\(verify.standardError)")
+    }
+
+    @Test("writers racing on one segment name in a bucket: the first publishes, the others are refused with conflict (different bytes, or the same segment with another manifest), nothing is overwritten and the chain verifies")
+    func racingWriters() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let s3 = S3ArchiveRoot(moto: moto)
+        let topic = "audit.race"
+        let stagings = (0..<4).map { _ in ArchiveHarness.temporaryRoot() }
+        defer { for staging in stagings { try? FileManager.default.removeItem(atPath: staging) } }
+        let roots = try stagings.map { try s3.objectStore(staging: $0) }
+        let inputs = (0..<20).map { index in
+            let envelope = ArchiveHarness.envelope(index: index)
+            let record = EnvelopeChunker.records(for: envelope, messageMaxBytes: 1_000_000)[0]
+            return ArchiveInput(offset: Int64(index), record: record, timestampMilliseconds: 1_795_258_073_000 + Int64(index))
+        }
+        @Sendable func archiver(_ writer: Int) throws -> PartitionArchiver {
+            var configuration = ArchiveConfiguration(root: s3.url)
+            configuration.objectStore = roots[writer]
+            configuration.writer = "writer-\(writer)"
+            return try PartitionArchiver(topic: topic, partition: 0, configuration: configuration, chunkBudget: ChunkMemoryBudget(), logger: Logger(label: "race"))
+        }
+        // Three writers take the empty partition before any of them publishes; the first
+        // publishes 20 records, the second the same 20 under its own manifest, the third 10.
+        let (publishedLast, refusals) = try await Self.offPool { () throws -> (Int64?, [ArchiveError?]) in
+            let (winner, sameSegment, shorter) = (try archiver(0), try archiver(1), try archiver(2))
+            for input in inputs { _ = try winner.append(input) }
+            for input in inputs { _ = try sameSegment.append(input) }
+            for input in inputs.prefix(10) { _ = try shorter.append(input) }
+            let published = try winner.close()
+            let refusals = [sameSegment, shorter].map { loser -> ArchiveError? in
+                do throws(ArchiveError) {
+                    _ = try loser.close()
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            return (published.count == 1 ? published.first?.manifest.lastOffset : nil, refusals)
+        }
+        #expect(publishedLast == 19)
+        for (refused, why) in zip(refusals, ["the same segment under another writer's manifest", "a segment of other bytes under the same name"]) {
+            #expect(refused?.code == .conflict, "\(why): \(String(describing: refused))")
+            #expect(refused?.reason.contains("not forked") == true, "\(why)")
+        }
+        let manifests = try await s3.manifestKeys()
+        #expect(manifests.count == 1, "\(manifests)")
+        let local = try await s3.mirror()
+        defer { try? FileManager.default.removeItem(atPath: local) }
+        let report = try ArchiveVerifier.verify(root: local, options: .init())
+        #expect(report.passed, "\(report.problems)")
+        #expect(report.envelopes == 20)
+
+        // A writer taking the partition now resumes after the winner's manifest.
+        let next = try await Self.offPool { () throws -> (Int64?, String?) in
+            let archiver = try archiver(3)
+            return (archiver.startOffset, archiver.resumedFrom?.path)
+        }
+        #expect(next.0 == 20)
+        #expect(next.1 == s3.url + "/" + (manifests.first.map { String($0.dropFirst(s3.prefix.count + 1)) } ?? ""))
+    }
+}

@@ -6,6 +6,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -21,14 +22,14 @@ def rfc3339_micros(text):
     return int(moment.timestamp()) * 1_000_000 + int((fraction + "000000")[:6])
 
 
-def start_consumer(stack, root, group, extra):
+def start_consumer(stack, root, group, extra, env=None):
     process = stack.spawn(f"consumer-{group}", [
         f"{stack.bin_dir}/audit-consumer",
         "--kafka-brokers", f"127.0.0.1:{stack.broker_port}", "--kafka-topic", "bench.exchanges",
         "--consumer-group", group, "--archive-dir", root, "--log-level", "warning",
         "--admin-listen", f"127.0.0.1:{CONSUMER_ADMIN_PORT}",
         "--kafka-property", "session.timeout.ms=6000",
-    ] + extra)
+    ] + extra, env)
     stack.wait_http(f"http://127.0.0.1:{CONSUMER_ADMIN_PORT}/healthz")
     return process
 
@@ -135,18 +136,8 @@ def archive_throughput(stack, exchanges, work_dir):
     key_prefix = os.path.join(work_dir, "archive-key")
     if not os.path.exists(key_prefix + ".key"):
         subprocess.run([f"{stack.bin_dir}/audit-archive", "keygen", "--out", key_prefix], check=True, stdout=subprocess.DEVNULL)
-    consumer = start_consumer(stack, root, "bench-throughput", [
-        "--segment-max-open", "0.1", "--signing-key", key_prefix + ".key", "--checkpoint-topic", "bench.checkpoints",
-    ])
-    while consumer_metric("auditshipper_consumer_records_total") == 0:
-        time.sleep(0.05)
-    started = time.time()
-    cpu_before = stack.cpu_seconds(consumer.pid)
-    while consumer_metric("auditshipper_archive_envelopes_total") < exchanges and time.time() - started < 300:
-        time.sleep(0.05)
-    elapsed = time.time() - started
-    cpu = stack.cpu_seconds(consumer.pid) - cpu_before
-    stop(consumer)
+    production = ["--segment-max-open", "0.1", "--signing-key", key_prefix + ".key", "--checkpoint-topic", "bench.checkpoints"]
+    elapsed, cpu, _ = timed_archive(stack, root, "bench-throughput", production, exchanges)
     entries = manifests(root)
     envelope_bytes = sum(m["uncompressedBytes"] for _, m in entries)
     gzip_bytes = sum(m["segment"]["bytes"] for _, m in entries)
@@ -179,3 +170,53 @@ def archive_throughput(stack, exchanges, work_dir):
     print(f"\nCPU per MB of envelopes: audit-consumer {1000 * cpu / (envelope_bytes / 1e6):.2f} ms, "
           f"gzip -1 {1000 * gzip_seconds / (envelope_bytes / 1e6):.2f} ms (its wall time; it is single-threaded and CPU-bound)")
     print(f"\naudit-consumer at {(envelope_bytes / elapsed) / (envelope_bytes / gzip_seconds):.2f}x of gzip -1's MB/s (target 0.90)")
+    archive_to_s3(stack, exchanges, work_dir, production, envelope_bytes, elapsed, cpu)
+
+
+def timed_archive(stack, root, group, extra, exchanges, env=None, other_pid=None):
+    """A consumer group archives the whole topic (`exchanges` envelopes) from the start into
+    `root`: seconds from its first record to its last envelope archived, its CPU seconds, and
+    those of `other_pid` (a process it works with) over the same span."""
+    consumer = start_consumer(stack, root, group, extra, env)
+    while consumer_metric("auditshipper_consumer_records_total") == 0:
+        time.sleep(0.05)
+    started = time.time()
+    cpu_before = stack.cpu_seconds(consumer.pid)
+    other_before = stack.cpu_seconds(other_pid) if other_pid else 0
+    while consumer_metric("auditshipper_archive_envelopes_total") < exchanges and time.time() - started < 300:
+        time.sleep(0.05)
+    elapsed = time.time() - started
+    cpu = stack.cpu_seconds(consumer.pid) - cpu_before
+    other = (stack.cpu_seconds(other_pid) - other_before) if other_pid else None
+    stop(consumer)
+    return elapsed, cpu, other
+
+
+def archive_to_s3(stack, exchanges, work_dir, production, envelope_bytes, disk_seconds, disk_cpu):
+    """The same topic archived by a second consumer group to an S3 bucket (moto_server on
+    127.0.0.1, in-memory) with the same settings; its rate against the directory's."""
+    moto_port = 18613
+    moto = stack.spawn("moto", [os.path.join(os.path.dirname(sys.executable), "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)])
+    deadline = time.time() + 30
+    while True:
+        try:
+            urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{moto_port}/bench-archive", method="PUT"), timeout=2).read()
+            break
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+    env = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1"}
+    s3_flags = ["--s3-endpoint", f"http://127.0.0.1:{moto_port}", "--staging-dir", os.path.join(work_dir, "s3-staging")]
+    elapsed, cpu, moto_cpu = timed_archive(stack, "s3://bench-archive/run", "bench-throughput-s3", production + s3_flags, exchanges, env, moto.pid)
+    verify = subprocess.run([f"{stack.bin_dir}/audit-archive", "verify", "s3://bench-archive/run", "--s3-endpoint", f"http://127.0.0.1:{moto_port}", "--quiet"],
+                            env={**os.environ, **env}, capture_output=True, text=True)
+    moto.terminate()
+    moto.wait(timeout=30)
+    print(f"\n### Archive rate: a directory against an S3 bucket (moto_server on 127.0.0.1), the same {envelope_bytes / 1e6:.0f} MB\n")
+    print("| archive root | seconds | MB/s of envelopes in | consumer CPU s | store CPU s |")
+    print("| --- | --- | --- | --- | --- |")
+    print(f"| directory (fsync, rename) | {disk_seconds:.2f} | {envelope_bytes / 1e6 / disk_seconds:.1f} | {disk_cpu:.2f} | |")
+    print(f"| s3:// on moto (PUT If-None-Match, manifest last) | {elapsed:.2f} | {envelope_bytes / 1e6 / elapsed:.1f} | {cpu:.2f} | {moto_cpu:.2f} (moto_server) |")
+    print(f"\nS3 at {disk_seconds / elapsed:.2f}x of the directory's rate; verify over the bucket: "
+          + ("passed" if verify.returncode == 0 else f"FAILED ({verify.stdout.strip()[-300:]})"))

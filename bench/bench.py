@@ -71,9 +71,10 @@ class Stack:
         wait_http(f"http://127.0.0.1:{admin_port}/healthz")
         return process
 
-    def spawn(self, name, command):
+    def spawn(self, name, command, env=None):
+        """Starts `command` (log `name`.log), with `env` added to the environment."""
         log = open(os.path.join(self.work_dir, f"{name}.log"), "w")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
         self.processes.append(process)
         return process
 

@@ -95,3 +95,51 @@ struct ObjectStoreSettingsTests {
         #expect(S3Client.date("yesterday") == nil)
     }
 }
+
+/// The shared credentials file: profiles, comments, spacing, and what is refused.
+@Suite("AWS shared credentials file")
+struct SharedCredentialsFileTests {
+    static let text = """
+        # keys for the archive
+        [default]
+        aws_access_key_id = AKIDDEFAULT
+        aws_secret_access_key=secret-default
+
+        [archive]
+        ; the archiver's own
+        aws_access_key_id=AKIDARCHIVE
+        aws_secret_access_key = secret/with+chars=
+        aws_session_token = token
+        [empty]
+        aws_access_key_id =
+        """
+
+    @Test("profiles are read; a profile without both keys, or absent, gives nothing", arguments: [
+        ("default", "AKIDDEFAULT", "secret-default", nil),
+        ("archive", "AKIDARCHIVE", "secret/with+chars=", "token"),
+        ("empty", nil, nil, nil),
+        ("missing", nil, nil, nil),
+    ] as [(String, String?, String?, String?)])
+    func profiles(profile: String, key: String?, secret: String?, token: String?) {
+        let credentials = SharedCredentialsFile.credentials(in: Self.text, profile: profile)
+        #expect(credentials?.accessKeyID == key)
+        #expect(credentials?.secretAccessKey == secret)
+        #expect(credentials?.sessionToken == token)
+    }
+
+    @Test("AWS_SHARED_CREDENTIALS_FILE and AWS_PROFILE are used when the key variables are absent; a file without the profile is refused")
+    func fromEnvironment() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("credentials-\(UUID().uuidString)").path
+        try Self.text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let location = try S3Location("s3://bucket")
+        let archive = try S3Configuration(location: location, environment: ["AWS_SHARED_CREDENTIALS_FILE": path, "AWS_PROFILE": "archive"])
+        #expect(archive.credentials.accessKeyID == "AKIDARCHIVE" && archive.credentials.sessionToken == "token")
+        let variablesWin = try S3Configuration(location: location, environment: ["AWS_SHARED_CREDENTIALS_FILE": path, "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "B"])
+        #expect(variablesWin.credentials.accessKeyID == "A")
+        #expect { try S3Configuration(location: location, environment: ["AWS_SHARED_CREDENTIALS_FILE": path, "AWS_PROFILE": "empty"]) } throws: { error in
+            (error as? ArchiveError)?.reason.contains("profile [empty]") == true
+        }
+        #expect(throws: ArchiveError.self) { try S3Configuration(location: location, environment: ["AWS_SHARED_CREDENTIALS_FILE": path + ".missing"]) }
+    }
+}

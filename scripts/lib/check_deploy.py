@@ -1,6 +1,7 @@
 """Rules the schemas cannot express, checked on docker-compose.yml and deploy/kubernetes:
 grace periods longer than the drain deadline, probes on the admin port, resources set,
-consumer replicas no more than the topic's partitions, the kustomization listing every manifest,
+consumer replicas no more than the topic's partitions, a consumer Deployment only with an s3://
+archive, each kustomization (base and overlays) listing every manifest and only existing files,
 docker-compose publishing ports on 127.0.0.1 only (checkov has no docker-compose checks)."""
 import os
 import re
@@ -25,15 +26,22 @@ def env_value(container, name):
     return None
 
 
+# The base, and the overlay that archives to S3 (deploy/kubernetes/archive-s3).
+OVERLAYS = ["archive-s3"]
 documents = {}
-for name in sorted(os.listdir(K8S)):
-    if name.endswith(".yaml") and name != "kustomization.yaml":
-        documents[name] = load_all(os.path.join(K8S, name))
-
-kustomization = load_all(os.path.join(K8S, "kustomization.yaml"))[0]
-missing = set(documents) - set(kustomization.get("resources", []))
-if missing:
-    problems.append(f"kustomization.yaml does not list {sorted(missing)}")
+for directory in [""] + OVERLAYS:
+    path = os.path.join(K8S, directory)
+    listed = {name for name in os.listdir(path) if name.endswith(".yaml") and name != "kustomization.yaml"}
+    for name in sorted(listed):
+        documents[os.path.join(directory, name)] = load_all(os.path.join(path, name))
+    kustomization = load_all(os.path.join(path, "kustomization.yaml"))[0]
+    resources = set(kustomization.get("resources", []))
+    missing = listed - resources
+    if missing:
+        problems.append(f"{os.path.join(directory, 'kustomization.yaml')} does not list {sorted(missing)}")
+    absent = {r for r in resources if not r.startswith("..") and r not in listed}
+    if absent:
+        problems.append(f"{os.path.join(directory, 'kustomization.yaml')} lists missing files {sorted(absent)}")
 
 compose = load_all(os.path.join(ROOT, "docker-compose.yml"))[0]
 for service_name, service in compose["services"].items():
@@ -65,11 +73,14 @@ for name, docs in documents.items():
                 grace = spec.get("terminationGracePeriodSeconds", 30)
                 if grace <= drain + 10:
                     problems.append(f"{label}: terminationGracePeriodSeconds {grace} must exceed the drain deadline {drain} s by more than 10 s")
-        if doc["kind"] == "StatefulSet" and doc["metadata"]["name"] == "audit-consumer":
+        if doc["metadata"]["name"] == "audit-consumer":
             if doc["spec"]["replicas"] > partitions:
                 problems.append(f"{name}: {doc['spec']['replicas']} replicas but the topic has {partitions} partitions")
-            if not doc["spec"].get("volumeClaimTemplates"):
+            root = env_value(spec["containers"][0], "AUDIT_ARCHIVE_DIR") or ""
+            if doc["kind"] == "StatefulSet" and not doc["spec"].get("volumeClaimTemplates"):
                 problems.append(f"{name}: the consumer needs a persistent volume per replica")
+            if doc["kind"] == "Deployment" and not root.startswith("s3://"):
+                problems.append(f"{name}: a consumer Deployment (no volume of its own) must archive to s3://, not {root!r}")
 
 for problem in problems:
     print(problem)

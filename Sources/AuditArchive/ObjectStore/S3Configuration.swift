@@ -44,7 +44,8 @@ extension S3Configuration {
     }
 
     /// The configuration for `location` from the standard AWS environment variables:
-    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (optional), `AWS_REGION`
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (optional), or else the
+    /// profile `AWS_PROFILE` (default `default`) of `AWS_SHARED_CREDENTIALS_FILE`; `AWS_REGION`
     /// or `AWS_DEFAULT_REGION` (default `us-east-1`), `AWS_ENDPOINT_URL_S3` or
     /// `AWS_ENDPOINT_URL` (default AWS's regional endpoint).
     /// - Parameters:
@@ -58,8 +59,13 @@ extension S3Configuration {
         addressing: Addressing? = nil
     ) throws(ArchiveError) {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        guard let accessKey = value("AWS_ACCESS_KEY_ID"), let secret = value("AWS_SECRET_ACCESS_KEY") else {
-            throw ArchiveError(.objectStore, "\(location) needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones)")
+        let credentials: SigV4Signer.Credentials
+        if let accessKey = value("AWS_ACCESS_KEY_ID"), let secret = value("AWS_SECRET_ACCESS_KEY") {
+            credentials = .init(accessKeyID: accessKey, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN"))
+        } else if let file = value("AWS_SHARED_CREDENTIALS_FILE") {
+            credentials = try SharedCredentialsFile.credentials(atPath: file, profile: value("AWS_PROFILE") ?? "default")
+        } else {
+            throw ArchiveError(.objectStore, "\(location) needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), or AWS_SHARED_CREDENTIALS_FILE (and AWS_PROFILE)")
         }
         let region = value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? "us-east-1"
         let custom = endpoint.flatMap { $0.isEmpty ? nil : $0 } ?? value("AWS_ENDPOINT_URL_S3") ?? value("AWS_ENDPOINT_URL")
@@ -73,7 +79,7 @@ extension S3Configuration {
             endpoint: url,
             bucket: location.bucket,
             region: region,
-            credentials: .init(accessKeyID: accessKey, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN")),
+            credentials: credentials,
             pathStyle: (addressing ?? (custom == nil ? .virtual : .path)) == .path
         )
     }

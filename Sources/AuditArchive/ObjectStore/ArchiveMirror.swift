@@ -4,6 +4,10 @@
 /// whatever the objects' sizes. The directory needs room for the archive (or for the topic's
 /// part of it).
 public enum ArchiveMirror {
+    /// The largest object downloaded: 5 GiB, the most one `PUT` uploads, which is how the
+    /// consumer writes every object.
+    public static let maximumObjectBytes = 5 * 1024 * 1024 * 1024
+
     /// What a download brought.
     public struct Summary: Sendable {
         /// Objects downloaded.
@@ -33,7 +37,7 @@ public enum ArchiveMirror {
             try ArchiveFile.makeDirectory(local)
             let bytes: Int?
             do {
-                bytes = try await client.download(object.key, to: "\(local)/\(object.name.fileName(object.kind))", maximumBytes: Int(Int32.max) * 8)
+                bytes = try await client.download(object.key, to: "\(local)/\(object.name.fileName(object.kind))", maximumBytes: maximumObjectBytes)
             } catch let error as ArchiveError {
                 throw error
             } catch {

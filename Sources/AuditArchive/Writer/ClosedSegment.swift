@@ -1,8 +1,9 @@
-/// A segment made durable: renamed into place with its manifest, directory fsynced.
+/// A segment made durable: renamed into place with its manifest and the directory fsynced, or
+/// uploaded with its manifest last.
 public struct ClosedSegment: Sendable {
     /// Its manifest as written.
     public var manifest: SegmentManifest
-    /// Where the manifest is.
+    /// Where the manifest is: a path, or an `s3://` URL.
     public var manifestPath: String
     /// Lowercase hex SHA-256 of the manifest file: what the next manifest links to, and what a
     /// checkpoint on the witness topic records.

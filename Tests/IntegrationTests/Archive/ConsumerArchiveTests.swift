@@ -22,27 +22,12 @@ struct ConsumerArchiveTests {
         let root = ArchiveHarness.temporaryRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let producer = try KafkaProducer(configuration: try IntegrationBroker.producerConfiguration(), logger: IntegrationBroker.logger)
-        var expected = try await ArchiveHarness.produce(0..<100, to: topic, producer: producer)
-
         let group = "archive-kill-\(UUID().uuidString.prefix(8))"
         let arguments = ["--segment-max-records", "150"]
-        var consumer = try await ArchiveHarness.startConsumer(topic: topic, group: group, root: root, arguments: arguments)
+        let (expected, consumer) = try await ArchiveHarness.produceWhileKilling(total: 5_000, to: topic, producer: producer, pause: .milliseconds(250)) {
+            try await ArchiveHarness.startConsumer(topic: topic, group: group, root: root, arguments: arguments)
+        }
         defer { consumer.kill() }
-        let feeding = Task {
-            var ids: [String] = []
-            for batch in 0..<49 {
-                let start = 100 + batch * 100
-                ids += try await ArchiveHarness.produce(start..<(start + 100), to: topic, producer: producer)
-                try await Task.sleep(for: .milliseconds(250))
-            }
-            return ids
-        }
-        for _ in 0..<3 {
-            try await Task.sleep(for: .milliseconds(Int.random(in: 2_500...6_000)))
-            consumer.kill()
-            consumer = try await ArchiveHarness.startConsumer(topic: topic, group: group, root: root, arguments: arguments)
-        }
-        expected += try await feeding.value
         await producer.close()
         #expect(expected.count == 5_000)
 

@@ -28,30 +28,12 @@ struct ObjectStoreArchiveTests {
         defer { try? FileManager.default.removeItem(atPath: staging) }
         let topic = IntegrationBroker.uniqueTopic("s3-kill")
         let producer = try KafkaProducer(configuration: try IntegrationBroker.producerConfiguration(), logger: IntegrationBroker.logger)
-        var expected = try await ArchiveHarness.produce(0..<100, to: topic, producer: producer)
-
         let group = "s3-kill-\(UUID().uuidString.prefix(8))"
         let arguments = ["--segment-max-records", "150"] + s3.consumerArguments(staging: staging)
-        func start() async throws -> ServiceProcess {
+        let (expected, consumer) = try await ArchiveHarness.produceWhileKilling(total: 2_000, to: topic, producer: producer, pause: .milliseconds(400)) {
             try await ArchiveHarness.startConsumer(topic: topic, group: group, root: s3.url, arguments: arguments, environment: s3.environment)
         }
-        var consumer = try await start()
         defer { consumer.kill() }
-        let feeding = Task {
-            var ids: [String] = []
-            for batch in 0..<19 {
-                let first = 100 + batch * 100
-                ids += try await ArchiveHarness.produce(first..<(first + 100), to: topic, producer: producer)
-                try await Task.sleep(for: .milliseconds(400))
-            }
-            return ids
-        }
-        for _ in 0..<3 {
-            try await Task.sleep(for: .milliseconds(Int.random(in: 2_000...4_000)))
-            consumer.kill()
-            consumer = try await start()
-        }
-        expected += try await feeding.value
         await producer.close()
         #expect(expected.count == 2_000)
 

@@ -93,6 +93,41 @@ enum ArchiveHarness {
         return ids
     }
 
+    /// Produces `total` exchanges in batches of 100, `pause` apart: the first batch before the
+    /// consumer starts (`start`), the rest while it is SIGKILLed three times, a random 2–4 s
+    /// apart, and started again each time.
+    /// - Returns: The ids produced and the consumer left running (the caller terminates it).
+    static func produceWhileKilling(
+        total: Int,
+        to topic: String,
+        producer: KafkaProducer,
+        pause: Duration,
+        start: () async throws -> ServiceProcess
+    ) async throws -> (ids: [String], consumer: ServiceProcess) {
+        var ids = try await produce(0..<100, to: topic, producer: producer)
+        var consumer = try await start()
+        do {
+            let feeding = Task {
+                var ids: [String] = []
+                for first in stride(from: 100, to: total, by: 100) {
+                    ids += try await produce(first..<min(first + 100, total), to: topic, producer: producer)
+                    try await Task.sleep(for: pause)
+                }
+                return ids
+            }
+            for _ in 0..<3 {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 2_000...4_000)))
+                consumer.kill()
+                consumer = try await start()
+            }
+            ids += try await feeding.value
+            return (ids, consumer)
+        } catch {
+            consumer.kill()
+            throw error
+        }
+    }
+
     /// The exchange ids in the archive, in archive order (duplicates kept).
     static func archivedIDs(root: String) throws -> [String] {
         guard FileManager.default.fileExists(atPath: root) else { return [] }

@@ -104,6 +104,49 @@ struct ObjectStoreArchiveTests {
         #expect(verify.status == 0, "\(String(decoding: verify.standardOutput, as: UTF8.self))\(verify.standardError)")
     }
 
+    @Test("two consumer groups archiving one topic to one bucket (a zombie writer's worst case): clashes are refused and counted, nothing is overwritten, one chain per partition, each exchange archived once")
+    func twoGroupsOneBucket() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let s3 = S3ArchiveRoot(moto: moto)
+        let stagings = [ArchiveHarness.temporaryRoot(), ArchiveHarness.temporaryRoot()]
+        defer { for staging in stagings { try? FileManager.default.removeItem(atPath: staging) } }
+        let topic = IntegrationBroker.uniqueTopic("s3-two-groups")
+        let producer = try KafkaProducer(configuration: try IntegrationBroker.producerConfiguration(), logger: IntegrationBroker.logger)
+        var expected = try await ArchiveHarness.produce(0..<300, to: topic, producer: producer)
+        var members: [ServiceProcess] = []
+        for member in 0..<2 {
+            members.append(try await ArchiveHarness.startConsumer(
+                topic: topic, group: "s3-two-groups-\(member)-\(UUID().uuidString.prefix(8))", root: s3.url,
+                arguments: s3.consumerArguments(staging: stagings[member]), environment: s3.environment
+            ))
+        }
+        defer { for member in members { member.kill() } }
+        for batch in 1..<4 {
+            try await Task.sleep(for: .seconds(2))
+            expected += try await ArchiveHarness.produce(batch * 300..<(batch + 1) * 300, to: topic, producer: producer)
+        }
+        await producer.close()
+        _ = try await s3.waitForArchive(count: expected.count, timeout: .seconds(120))
+        try await Task.sleep(for: .seconds(3))
+
+        var conflicts = 0.0
+        for member in members { conflicts += try await member.metric("auditshipper_archive_publish_conflicts_total") }
+        print("two groups on one bucket: \(Int(conflicts)) publishes refused as conflicts")
+        #expect(conflicts >= 1, "the two groups never clashed")
+        for member in members {
+            #expect(await member.terminate() == 0, "\(member.log.suffix(2000))")
+            #expect(!member.log.contains("archiving failed"))
+        }
+        let (duplicates, missing) = ConsumerArchiveTests.compare(archived: try await s3.archivedIDs(), expected: expected)
+        #expect(duplicates.isEmpty, "duplicated: \(duplicates.prefix(5))")
+        #expect(missing.isEmpty, "missing: \(missing.prefix(5))")
+        let names = try await s3.manifestKeys().compactMap { SegmentFileName.parse(String($0.split(separator: "/").last ?? ""))?.name }
+        #expect(Set(names).count == names.count, "a partition has two manifests for one start offset: a forked chain")
+        let verify = try await ArchiveHarness.cli(["verify", s3.url] + s3.cliArguments, environment: s3.environment)
+        #expect(verify.status == 0, "\(String(decoding: verify.standardOutput, as: UTF8.self))\(verify.standardError)")
+    }
+
     @Test("writers racing on one segment name in a bucket: the first publishes, the others are refused with conflict (different bytes, or the same segment with another manifest), nothing is overwritten and the chain verifies")
     func racingWriters() async throws {
         let moto = try await MotoServer.start()

@@ -68,40 +68,15 @@ struct ObjectStoreArchiveTests {
         defer { for staging in stagings { try? FileManager.default.removeItem(atPath: staging) } }
         let topic = IntegrationBroker.uniqueTopic("s3-rebalance")
         let producer = try KafkaProducer(configuration: try IntegrationBroker.producerConfiguration(), logger: IntegrationBroker.logger)
-        var expected = try await ArchiveHarness.produce(0..<200, to: topic, producer: producer)
         let group = "s3-rebalance-\(UUID().uuidString.prefix(8))"
-        func start(_ member: Int) async throws -> ServiceProcess {
+        let expected = try await ArchiveHarness.produceThroughRebalance(topic: topic, producer: producer) { member in
             try await ArchiveHarness.startConsumer(
                 topic: topic, group: group, root: s3.url, arguments: s3.consumerArguments(staging: stagings[member]), environment: s3.environment
             )
+        } archivedCount: {
+            try await s3.archivedIDs().count
         }
-        let first = try await start(0)
-        defer { first.kill() }
-        _ = try await s3.waitForArchive(count: 100, timeout: .seconds(60))
-        let second = try await start(1)
-        defer { second.kill() }
-        expected += try await ArchiveHarness.produce(200..<600, to: topic, producer: producer)
-        try await Task.sleep(for: .seconds(8))
-        expected += try await ArchiveHarness.produce(600..<800, to: topic, producer: producer)
-        #expect(await first.terminate() == 0)
-        expected += try await ArchiveHarness.produce(800..<1_000, to: topic, producer: producer)
-        await producer.close()
-
-        _ = try await s3.waitForArchive(count: expected.count, timeout: .seconds(90))
-        try await Task.sleep(for: .seconds(3))
-        #expect(await second.terminate() == 0)
-        let assignedToSecond = second.log.split(separator: "\n").contains { $0.contains("partitions assigned") && $0.contains("\(topic)[") }
-        #expect(assignedToSecond, "the second member never got partitions:\n\(second.log.suffix(2000))")
-
-        let (duplicates, missing) = ConsumerArchiveTests.compare(archived: try await s3.archivedIDs(), expected: expected)
-        #expect(duplicates.isEmpty, "duplicated: \(duplicates.prefix(5))")
-        #expect(missing.isEmpty, "missing: \(missing.prefix(5))")
-        // One chain per partition: no two manifests start at the same offset of a partition.
-        let names = try await s3.manifestKeys().compactMap { SegmentFileName.parse(String($0.split(separator: "/").last ?? ""))?.name }
-        #expect(Set(names).count == names.count, "a partition has two manifests for one start offset: a forked chain")
-        #expect(Set(names.map(\.partition)).count >= 2, "the writes did not cover several partitions")
-        let verify = try await ArchiveHarness.cli(["verify", s3.url] + s3.cliArguments, environment: s3.environment)
-        #expect(verify.status == 0, "\(String(decoding: verify.standardOutput, as: UTF8.self))\(verify.standardError)")
+        try await s3.expectExactlyOnceChains(expected: expected)
     }
 
     @Test("two consumer groups archiving one topic to one bucket (a zombie writer's worst case): clashes are refused and counted, nothing is overwritten, one chain per partition, each exchange archived once")
@@ -138,13 +113,7 @@ struct ObjectStoreArchiveTests {
             #expect(await member.terminate() == 0, "\(member.log.suffix(2000))")
             #expect(!member.log.contains("archiving failed"))
         }
-        let (duplicates, missing) = ConsumerArchiveTests.compare(archived: try await s3.archivedIDs(), expected: expected)
-        #expect(duplicates.isEmpty, "duplicated: \(duplicates.prefix(5))")
-        #expect(missing.isEmpty, "missing: \(missing.prefix(5))")
-        let names = try await s3.manifestKeys().compactMap { SegmentFileName.parse(String($0.split(separator: "/").last ?? ""))?.name }
-        #expect(Set(names).count == names.count, "a partition has two manifests for one start offset: a forked chain")
-        let verify = try await ArchiveHarness.cli(["verify", s3.url] + s3.cliArguments, environment: s3.environment)
-        #expect(verify.status == 0, "\(String(decoding: verify.standardOutput, as: UTF8.self))\(verify.standardError)")
+        try await s3.expectExactlyOnceChains(expected: expected)
     }
 
     @Test("writers racing on one segment name in a bucket: the first publishes, the others are refused with conflict (different bytes, or the same segment with another manifest), nothing is overwritten and the chain verifies")

@@ -128,6 +128,41 @@ enum ArchiveHarness {
         }
     }
 
+    /// Produces 1,000 exchanges through a rebalance of a two-member group: the first member
+    /// (`start(0)`) archives alone until 100 are archived (`archivedCount`), the second joins
+    /// while 600 more arrive, the first leaves gracefully (its exit status is checked), 200 more
+    /// arrive; waits until everything is archived, then stops the second.
+    /// - Returns: The ids produced.
+    static func produceThroughRebalance(
+        topic: String,
+        producer: KafkaProducer,
+        start: (Int) async throws -> ServiceProcess,
+        archivedCount: () async throws -> Int
+    ) async throws -> [String] {
+        func waitForArchive(_ count: Int, timeout: Duration) async throws {
+            let deadline = ContinuousClock.now + timeout
+            while try await archivedCount() < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        var ids = try await produce(0..<200, to: topic, producer: producer)
+        let first = try await start(0)
+        defer { first.kill() }
+        try await waitForArchive(100, timeout: .seconds(60))
+        let second = try await start(1)
+        defer { second.kill() }
+        ids += try await produce(200..<600, to: topic, producer: producer)
+        try await Task.sleep(for: .seconds(8))
+        ids += try await produce(600..<800, to: topic, producer: producer)
+        #expect(await first.terminate() == 0)
+        ids += try await produce(800..<1_000, to: topic, producer: producer)
+        await producer.close()
+        try await waitForArchive(ids.count, timeout: .seconds(90))
+        try await Task.sleep(for: .seconds(3))
+        #expect(await second.terminate() == 0)
+        let assignedToSecond = second.log.split(separator: "\n").contains { $0.contains("partitions assigned") && $0.contains("\(topic)[") }
+        #expect(assignedToSecond, "the second member never got partitions:\n\(second.log.suffix(2000))")
+        return ids
+    }
+
     /// The exchange ids in the archive, in archive order (duplicates kept).
     static func archivedIDs(root: String) throws -> [String] {
         guard FileManager.default.fileExists(atPath: root) else { return [] }

@@ -1,5 +1,6 @@
 import AuditArchive
 import Foundation
+import Testing
 
 /// An `s3://` archive root in a moto bucket, for consumer and `audit-archive` tests: the
 /// credentials, flags and a way to read what the bucket holds.
@@ -66,6 +67,19 @@ struct S3ArchiveRoot {
             try await Task.sleep(for: .seconds(1))
         }
         return ids
+    }
+
+    /// What every bucket test checks at the end: each of `expected` archived exactly once, no
+    /// partition with two manifests for one start offset (a forked chain), and `audit-archive
+    /// verify` over the bucket passing.
+    func expectExactlyOnceChains(expected: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let (duplicates, missing) = ConsumerArchiveTests.compare(archived: try await archivedIDs(), expected: expected)
+        #expect(duplicates.isEmpty, "duplicated: \(duplicates.prefix(5))", sourceLocation: sourceLocation)
+        #expect(missing.isEmpty, "missing: \(missing.prefix(5))", sourceLocation: sourceLocation)
+        let names = try await manifestKeys().compactMap { SegmentFileName.parse(String($0.split(separator: "/").last ?? ""))?.name }
+        #expect(Set(names).count == names.count, "a partition has two manifests for one start offset: a forked chain", sourceLocation: sourceLocation)
+        let verify = try await ArchiveHarness.cli(["verify", url] + cliArguments, environment: environment)
+        #expect(verify.status == 0, "\(String(decoding: verify.standardOutput, as: UTF8.self))\(verify.standardError)", sourceLocation: sourceLocation)
     }
 
     /// The manifest keys of each partition, by start offset.

@@ -19,8 +19,9 @@ import NIOCore
 ///
 /// In a directory it holds the partition's writer lock (``PartitionLock``) from creation until
 /// ``close()`` or deinit; a second writer is refused before it touches any file. In a bucket a
-/// second writer's publish is refused (`conflict`) before it overwrites anything. No record can make it fail:
-/// invalid, oversize or multi-line envelopes and inconsistent chunk sets become dead letters.
+/// second writer's publish is refused (`conflict`) before it overwrites anything. No record can
+/// make it fail: invalid, oversize or multi-line envelopes and inconsistent chunk sets become
+/// dead letters.
 ///
 /// Not thread-safe, and blocking (file I/O, fsync): one owner calls it off the cooperative pool.
 public final class PartitionArchiver {
@@ -93,8 +94,7 @@ public final class PartitionArchiver {
     }
 
     /// Whether another writer holds the writer lock of `topic`'s `partition` under the
-    /// configuration's root now.
-    /// Always `false` in a bucket, where no lock is taken.
+    /// configuration's root now; always `false` in a bucket, where no lock is taken.
     public static func isLockedByAnotherWriter(topic: String, partition: Int32, configuration: ArchiveConfiguration) -> Bool {
         guard configuration.objectStore == nil else { return false }
         return PartitionLock.isHeld(layout: ArchiveLayout(root: configuration.root), topic: topic, partition: partition)

@@ -17,14 +17,9 @@ public struct ArchiveLayout: Sendable {
     /// The directory of `topic`.
     public func topicDirectory(_ topic: String) -> String { "\(root)/\(topic)" }
 
-    /// The directory for a segment whose first event happened at `eventTime` (microseconds since
-    /// the Unix epoch, UTC).
-    public func segmentDirectory(topic: String, eventTime: Int64) -> String {
-        "\(root)/\(Self.segmentSubdirectory(topic: topic, eventTime: eventTime))"
-    }
-
-    /// ``segmentDirectory(topic:eventTime:)`` relative to the root (also the key prefix of the
-    /// segment's objects under an `s3://` root's prefix).
+    /// The directory, relative to the root, for a segment whose first event happened at
+    /// `eventTime` (microseconds since the Unix epoch, UTC); under an `s3://` root, the key prefix
+    /// of its objects below the root's prefix.
     public static func segmentSubdirectory(topic: String, eventTime: Int64) -> String {
         let stamp = RFC3339.format(microseconds: eventTime)  // YYYY-MM-DDTHH:...
         return "\(topic)/dt=\(stamp.prefix(10))/hour=\(stamp.dropFirst(11).prefix(2))"

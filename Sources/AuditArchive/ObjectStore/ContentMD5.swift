@@ -1,3 +1,4 @@
+import AuditEnvelope
 import CLibCrypto
 import NIOCore
 
@@ -13,9 +14,6 @@ enum ContentMD5 {
             EVP_Digest(raw.baseAddress, raw.count, &digest, &length, EVP_md5(), nil)
         }
         guard ok == 1 else { return "" }
-        return digest.prefix(Int(length)).map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
+        return HexEncoding.lowercase(digest.prefix(Int(length)))
     }
 }

@@ -113,11 +113,7 @@ public struct S3Client: Sendable {
 
     /// A listing's `LastModified` (RFC 3339, with or without fractional seconds).
     static func date(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        RFC3339.parse(text).map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }
     }
 
     /// Every key under `prefix`, page after page, up to `maximumObjects`.

@@ -21,7 +21,7 @@ final class DirectoryPartitionStore: PartitionStore {
         self.layout = layout
         lock = try PartitionLock(layout: layout, topic: topic, partition: partition, holder: holder)
         stagingDirectory = layout.stagingDirectory(topic)
-        try ArchiveFile.makeDirectory(stagingDirectory)
+        try StagingDirectory.prepare(stagingDirectory, topic: topic, partition: partition)
         head = try PartitionHistory.load(layout: layout, topic: topic, partition: partition, logger: logger).head
         headFile = PartitionHeadFile(layout: layout, topic: topic, partition: partition)
         headManifest = head.map { headFile.relative($0.path) }

@@ -26,10 +26,7 @@ final class ObjectStorePartitionStore: PartitionStore {
         self.root = root
         self.logger = logger
         stagingDirectory = "\(root.stagingDirectory)/\(topic)"
-        try ArchiveFile.makeDirectory(stagingDirectory)
-        for file in try ArchiveFile.list(stagingDirectory) where file.hasPrefix("\(topic)+\(partition)+") {
-            try ArchiveFile.remove("\(stagingDirectory)/\(file)")
-        }
+        try StagingDirectory.prepare(stagingDirectory, topic: topic, partition: partition)
         let location = root.location
         let client = root.client
         let objects = try Self.call("LIST \(location.url(topic))") {

@@ -20,10 +20,6 @@ struct PartitionHistory {
             history = try scan(layout: layout, topic: topic, partition: partition, logger: logger)
         }
         try headFile.write(.init(manifest: history.head.map { headFile.relative($0.path) }, pending: nil), durable: false)
-        let staging = layout.stagingDirectory(topic)
-        for file in try ArchiveFile.list(staging) where file.hasPrefix("\(topic)+\(partition)+") {
-            try ArchiveFile.remove("\(staging)/\(file)")
-        }
         return history
     }
 

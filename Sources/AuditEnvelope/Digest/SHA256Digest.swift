@@ -4,14 +4,5 @@ public struct SHA256Digest: Sendable, Hashable {
     public let bytes: [UInt8]
 
     /// Lowercase hexadecimal, 64 characters: the form envelopes and manifests record.
-    public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    public var hex: String { HexEncoding.lowercase(bytes) }
 }

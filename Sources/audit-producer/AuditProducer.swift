@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import AuditCapture
 import AuditProxy
 import AuditPublisher
@@ -77,16 +76,7 @@ struct AuditProducer: AsyncParsableCommand {
         }
         let capture = try AuditCaptureMiddleware<ProxyRequestContext>(configuration: settings.capture, sink: publisher)
 
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.timeout = .init(
-            connect: TimeAmount(settings.proxy.upstreamConnectTimeout),
-            read: TimeAmount(settings.proxy.upstreamTimeout)
-        )
-        clientConfiguration.decompression = .disabled
-        clientConfiguration.redirectConfiguration = .disallow
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-
-        let proxy = ProxyServer(configuration: settings.proxy, capture: capture, client: httpClient, logger: logger)
+        let proxy = ProxyServer(configuration: settings.proxy, capture: capture, logger: logger)
         let proxyService = proxy.service(address: .hostname(settings.listenHost, port: settings.listenPort)) { channel in
             logger.info("proxy listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")", "upstream": "\(settings.proxy.upstream)"])
         }
@@ -120,13 +110,7 @@ struct AuditProducer: AsyncParsableCommand {
                 logger: logger
             )
         )
-        do {
-            try await group.run()
-        } catch {
-            try? await httpClient.shutdown()
-            throw error
-        }
-        try await httpClient.shutdown()
+        try await group.run()
         logger.info("audit-producer stopped")
     }
 

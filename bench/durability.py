@@ -10,7 +10,7 @@ requests served: the CPU split by process, per exchange.
 """
 import statistics
 
-from bench import ADMIN_PORT, PROXY_PORT, UPSTREAM_PORT, wrk
+from common import ADMIN_PORT, PROXY_PORT, UPSTREAM_PORT, wrk
 
 DISK_PROXY_PORT = PROXY_PORT + 2
 DISK_ADMIN_PORT = ADMIN_PORT + 2

@@ -11,7 +11,7 @@ import os
 import statistics
 import subprocess
 
-from bench import ADMIN_PORT, PROXY_PORT, ROOT, wait_http, wrk
+from common import ADMIN_PORT, PROXY_PORT, ROOT, wait_http, wrk
 
 APP_PORT = PROXY_PORT + 20
 PEER_PROXY_PORT = PROXY_PORT + 4

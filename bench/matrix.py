@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from bench import PROXY_PORT, UPSTREAM_PORT, json_body, wrk
+from common import PROXY_PORT, UPSTREAM_PORT, json_body, wrk
 
 SIZES = [("1 KB", 1 << 10), ("64 KB", 64 << 10), ("1 MB", 1 << 20), ("8 MB", 8 << 20)]
 CONCURRENCIES = [1, 16, 64]

@@ -5,7 +5,7 @@ import subprocess
 import time
 import uuid
 
-from bench import PROXY_PORT, wrk
+from common import PROXY_PORT, wrk
 
 # audit-producer's Kafka defaults (KafkaProducerConfiguration), given to kcat as well.
 PRODUCER_SETTINGS = {

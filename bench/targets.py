@@ -10,7 +10,7 @@ import statistics
 import threading
 import time
 
-from bench import PROXY_PORT, UPSTREAM_PORT, json_body, wrk
+from common import PROXY_PORT, UPSTREAM_PORT, json_body, wrk
 
 DIRECT = f"http://127.0.0.1:{UPSTREAM_PORT}/api/plain/echo"
 UNCAPTURED = f"http://127.0.0.1:{PROXY_PORT}/api/plain/echo"

@@ -51,18 +51,28 @@ struct OrderGateTests {
         #expect(tally.entries == 320)
     }
 
+    /// Waits (yielding, up to 10 s) until `condition` holds.
+    static func until(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
     @Test("waiters are served in the order they arrived")
-    func firstComeFirstServed() async {
+    func firstComeFirstServed() async throws {
         let gate = OrderGate()
         let tally = Tally()
+        let (release, releaser) = AsyncStream.makeStream(of: Void.self)
         let first = Task {
             await gate.withGate {
-                try? await Task.sleep(for: .milliseconds(300))
                 tally.enter(0)
+                for await _ in release { break }
                 tally.leave()
             }
         }
-        try? await Task.sleep(for: .milliseconds(50))
+        try await Self.until { tally.entries == 1 }
         var waiters: [Task<Void, Never>] = []
         for index in 1...5 {
             waiters.append(Task {
@@ -71,8 +81,10 @@ struct OrderGateTests {
                     tally.leave()
                 }
             })
-            try? await Task.sleep(for: .milliseconds(20))
+            // The next waiter arrives only once this one is queued.
+            try await Self.until { gate.waiting == index }
         }
+        releaser.finish()
         await first.value
         for waiter in waiters { await waiter.value }
         #expect(tally.order == [0, 1, 2, 3, 4, 5])

@@ -33,6 +33,9 @@ final class OrderGate: Sendable {
 
     private let state = Mutex(State())
 
+    /// How many callers wait for the gate.
+    var waiting: Int { state.withLock { $0.waiters.count } }
+
     /// Runs `body` holding the gate.
     func withGate<Result: Sendable>(_ body: () async -> Result) async -> Result {
         await withCheckedContinuation { continuation in

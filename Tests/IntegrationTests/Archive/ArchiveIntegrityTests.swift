@@ -9,7 +9,7 @@ import Testing
 /// The hardened consumer against the real broker: hostile records on the topic, a second writer
 /// on one archive, history rewritten with recomputed hashes, the witness, and hostile archive
 /// files for the readers.
-@Suite("Archive integrity through the real broker", .serialized)
+@Suite("Archive integrity through the real broker", .serialized, .fixtures)
 struct ArchiveIntegrityTests {
     static var python: String { ProjectPaths.python }
     static var attacker: String { ProjectPaths.fixture("archive_attacker.py") }
@@ -73,7 +73,8 @@ struct ArchiveIntegrityTests {
         defer { consumer.kill() }
         _ = try await ArchiveHarness.waitForArchive(root: root, count: expected.count, timeout: .seconds(90))
         // Sets that time out on a partition with no new record wait for its next record to be
-        // written (their offsets stay uncommitted meanwhile): traffic goes on.
+        // written (their offsets stay uncommitted meanwhile): traffic goes on once the 3 s chunk
+        // timeout has passed (a wait for a configured time, not a synchronization).
         try await Task.sleep(for: .seconds(4))
         expected += try await ArchiveHarness.produce(200..<230, to: topic, producer: producer)
         _ = try await ArchiveHarness.waitForArchive(root: root, count: expected.count, timeout: .seconds(60))
@@ -125,11 +126,7 @@ struct ArchiveIntegrityTests {
 
         let second = try await ArchiveHarness.startConsumer(topic: topic, group: "archive-lock-b-\(UUID().uuidString.prefix(8))", root: root)
         defer { second.kill() }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await second.metric("auditshipper_archive_partition_lock_refusals_total") < 3, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(500))
-        }
-        #expect(try await second.metric("auditshipper_archive_partition_lock_refusals_total") >= 3)
+        try await second.waitForMetric("auditshipper_archive_partition_lock_refusals_total", atLeast: 3)
         #expect(second.log.contains("partition refused: another writer holds its lock"))
         #expect(second.log.contains("pid "), "the refusal names the holder")
         let readiness = try await HTTPTestClient.send("\(second.adminURL)/readyz", method: .GET)
@@ -137,7 +134,6 @@ struct ArchiveIntegrityTests {
 
         expected += try await ArchiveHarness.produce(100..<200, to: topic, producer: producer)
         _ = try await ArchiveHarness.waitForArchive(root: root, count: expected.count, timeout: .seconds(60))
-        try await Task.sleep(for: .seconds(2))
         #expect(await first.terminate() == 0)
 
         // The first writer gone, the second takes its partitions over and archives what follows.
@@ -146,7 +142,6 @@ struct ArchiveIntegrityTests {
         let all = try await ArchiveHarness.waitForArchive(root: root, count: expected.count, timeout: .seconds(90))
         #expect(all.count == expected.count, "the second writer did not take the freed partitions over:\n\(second.log.suffix(2000))")
         #expect(second.log.contains("rejoining the group"))
-        try await Task.sleep(for: .seconds(2))
         #expect(await second.terminate() == 0)
         let (duplicates, missing) = ConsumerArchiveTests.compare(archived: try ArchiveHarness.archivedIDs(root: root), expected: expected)
         #expect(duplicates.isEmpty && missing.isEmpty, "duplicated \(duplicates.count), missing \(missing.count)")
@@ -180,7 +175,6 @@ struct ArchiveIntegrityTests {
         )
         defer { consumer.kill() }
         _ = try await ArchiveHarness.waitForArchive(root: root, count: expected.count, timeout: .seconds(60))
-        try await Task.sleep(for: .seconds(2))
         #expect(await consumer.terminate() == 0)
         #expect(consumer.log.contains("signing.keyID"))
 

@@ -5,7 +5,7 @@ import Testing
 
 /// Sequence numbers, drop notices and `audit-archive reconcile` end to end: the archive proves
 /// what it holds, and names what is missing.
-@Suite("Completeness proof through the real broker", .serialized)
+@Suite("Completeness proof through the real broker", .serialized, .fixtures)
 struct CompletenessTests {
     /// The request ids of the exchanges in the archive.
     static func archivedRequestIDs(root: String) throws -> [String] {
@@ -68,18 +68,12 @@ struct CompletenessTests {
         #expect(dropped.count == 10)
         #expect(await third.terminate() == 0)
 
-        let consumer = try await ArchiveHarness.startConsumer(topic: topic, group: "complete-\(UUID().uuidString.prefix(8))", root: root, brokers: broker.bootstrap)
+        let group = "complete-\(UUID().uuidString.prefix(8))"
+        let consumer = try await ArchiveHarness.startConsumer(topic: topic, group: group, root: root, brokers: broker.bootstrap)
         defer { consumer.kill() }
-        var archived: [String] = []
-        for _ in 0..<120 {
-            try await Task.sleep(for: .milliseconds(500))
-            let now = try Self.archivedRequestIDs(root: root)
-            if now.count == archived.count, now.contains(where: { $0.hasPrefix("after") }), now.count > 0 { break }
-            archived = now
-        }
-        try await Task.sleep(for: .seconds(2))
+        try await TopicProgress.waitUntilCommitted(topic: topic, group: group, bootstrap: broker.bootstrap)
         #expect(await consumer.terminate() == 0)
-        archived = try Self.archivedRequestIDs(root: root)
+        let archived = try Self.archivedRequestIDs(root: root)
         let missing = ledger.filter { !archived.contains($0.requestID) }
 
         let result = try await ArchiveHarness.cli(["reconcile", root])
@@ -152,12 +146,11 @@ struct CompletenessTests {
         #expect(try await third.metric("auditshipper_exchanges_replayed_total") == 5)
         #expect(await third.terminate() == 0)
 
-        let consumer = try await ArchiveHarness.startConsumer(topic: topic, group: "duplicate-\(UUID().uuidString.prefix(8))", root: root, brokers: broker.bootstrap)
+        let group = "duplicate-\(UUID().uuidString.prefix(8))"
+        let consumer = try await ArchiveHarness.startConsumer(topic: topic, group: group, root: root, brokers: broker.bootstrap)
         defer { consumer.kill() }
         var exchangeIDs: [String: String] = [:]
-        for _ in 0..<120 where (try? Self.archivedRequestIDs(root: root).count) ?? 0 < 10 {
-            try await Task.sleep(for: .milliseconds(500))
-        }
+        try await TopicProgress.waitUntilCommitted(topic: topic, group: group, bootstrap: broker.bootstrap)
         #expect(await consumer.terminate() == 0)
         try ArchiveQuery.forEach(in: root, filter: ExchangeFilter(), decodeRecords: true, onProblem: { Issue.record("archive problem: \($0)") }) { exchange in
             if let record = exchange.record { exchangeIDs[record.requestID] = record.exchangeID }

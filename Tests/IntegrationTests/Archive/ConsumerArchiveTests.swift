@@ -7,7 +7,7 @@ import Testing
 
 /// audit-consumer against the real broker: exactly-once archives through crashes and rebalances,
 /// dead letters, and audit-archive verify on real and tampered archives.
-@Suite("Consumer archives through the real broker", .serialized)
+@Suite("Consumer archives through the real broker", .serialized, .fixtures)
 struct ConsumerArchiveTests {
     /// The ids that appear more than once, and those expected but absent.
     static func compare(archived: [String], expected: [String]) -> (duplicates: [String], missing: [String]) {
@@ -32,7 +32,6 @@ struct ConsumerArchiveTests {
         #expect(expected.count == 5_000)
 
         let archived = try await ArchiveHarness.waitForArchive(root: root, count: expected.count, timeout: .seconds(120))
-        try await Task.sleep(for: .seconds(3))
         #expect(await consumer.terminate() == 0)
         let final = try ArchiveHarness.archivedIDs(root: root)
         let (duplicates, missing) = Self.compare(archived: final, expected: expected)
@@ -162,7 +161,7 @@ struct ConsumerArchiveTests {
         await producer.close()
         let archived = try await ArchiveHarness.waitForArchive(root: root, count: 20, timeout: .seconds(60))
         #expect(Set(archived) == Set(expected))
-        try await Task.sleep(for: .seconds(2))
+        try await consumer.waitForMetric("auditshipper_archive_dead_letters_total", atLeast: 1)
         #expect(try await consumer.metric("auditshipper_archive_dead_letters_total") == 1)
 
         var letters: [DeadLetter] = []

@@ -5,7 +5,7 @@ import NIOCore
 import Testing
 
 /// client → audit-producer (proxy) → Kafka → audit-consumer → audit-archive body.
-@Suite("End to end: proxy to archive", .serialized)
+@Suite("End to end: proxy to archive", .serialized, .fixtures)
 struct EndToEndArchiveTests {
     /// Waits for the archived exchange whose request id is `requestID`.
     static func exchangeID(requestID: String, root: String, timeout: Duration) async throws -> String? {

@@ -2,7 +2,7 @@ import Kafka
 import NIOCore
 import Testing
 
-@Suite("Commit and resume")
+@Suite("Commit and resume", .fixtures)
 struct CommitResumeTests {
     @Test("a consumer that commits, closes and restarts resumes after its last commit")
     func resumesAfterCommit() async throws {

@@ -3,7 +3,7 @@ import Kafka
 import NIOCore
 import Testing
 
-@Suite("Interoperability with other Kafka clients")
+@Suite("Interoperability with other Kafka clients", .fixtures)
 struct InteropTests {
     @Test("kcat reads a record our producer sent, with its key and headers")
     func kcatReadsOurRecord() async throws {

@@ -2,7 +2,7 @@ import Kafka
 import NIOCore
 import Testing
 
-@Suite("Assignment events")
+@Suite("Assignment events", .fixtures)
 struct RebalanceTests {
     @Test("a member sees its assignment before its first record")
     func assignmentBeforeRecords() async throws {

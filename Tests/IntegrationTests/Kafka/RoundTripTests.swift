@@ -3,7 +3,7 @@ import NIOCore
 import Synchronization
 import Testing
 
-@Suite("Round trip through the real broker")
+@Suite("Round trip through the real broker", .fixtures)
 struct RoundTripTests {
     struct Sent {
         var value: ByteBuffer

@@ -9,7 +9,7 @@ import Testing
 /// Archives in an S3 bucket (moto_server on 127.0.0.1): the consumer killed mid-run and two
 /// members through a rebalance write one exactly-once chain per partition; writers racing on one
 /// segment name never overwrite or fork; `audit-archive` reads the bucket.
-@Suite("Archives on object storage (moto)", .serialized)
+@Suite("Archives on object storage (moto)", .serialized, .fixtures)
 struct ObjectStoreArchiveTests {
     /// Runs blocking archive work on a dispatch queue, as the consumer's lanes do (the object
     /// store's calls wait there, never on the cooperative pool).
@@ -38,7 +38,6 @@ struct ObjectStoreArchiveTests {
         #expect(expected.count == 2_000)
 
         _ = try await s3.waitForArchive(count: expected.count, timeout: .seconds(150))
-        try await Task.sleep(for: .seconds(3))
         #expect(await consumer.terminate() == 0)
         let archived = try await s3.archivedIDs()
         let (duplicates, missing) = ConsumerArchiveTests.compare(archived: archived, expected: expected)
@@ -90,20 +89,23 @@ struct ObjectStoreArchiveTests {
         let producer = try KafkaProducer(configuration: try IntegrationBroker.producerConfiguration(), logger: IntegrationBroker.logger)
         var expected = try await ArchiveHarness.produce(0..<300, to: topic, producer: producer)
         var members: [ServiceProcess] = []
+        let groups = (0..<2).map { "s3-two-groups-\($0)-\(UUID().uuidString.prefix(8))" }
         for member in 0..<2 {
             members.append(try await ArchiveHarness.startConsumer(
-                topic: topic, group: "s3-two-groups-\(member)-\(UUID().uuidString.prefix(8))", root: s3.url,
+                topic: topic, group: groups[member], root: s3.url,
                 arguments: s3.consumerArguments(staging: stagings[member]), environment: s3.environment
             ))
         }
         defer { for member in members { member.kill() } }
         for batch in 1..<4 {
+            // Load spread over a few seconds (pacing, not a synchronization), so that the two
+            // groups publish the same segments at about the same time.
             try await Task.sleep(for: .seconds(2))
             expected += try await ArchiveHarness.produce(batch * 300..<(batch + 1) * 300, to: topic, producer: producer)
         }
         await producer.close()
         _ = try await s3.waitForArchive(count: expected.count, timeout: .seconds(120))
-        try await Task.sleep(for: .seconds(3))
+        try await TopicProgress.waitUntilCommitted(topic: topic, groups: groups)
 
         var conflicts = 0.0
         for member in members { conflicts += try await member.metric("auditshipper_archive_publish_conflicts_total") }

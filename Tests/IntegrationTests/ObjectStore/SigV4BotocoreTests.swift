@@ -7,7 +7,7 @@ import TestSupport
 /// The SigV4 signer against a real peer: botocore's S3 signer (scripts/lib/sigv4_botocore.py)
 /// signs the same random requests (fixed seed), and every canonical request, string to sign and
 /// signature must be identical.
-@Suite("SigV4 signer against botocore")
+@Suite("SigV4 signer against botocore", .fixtures)
 struct SigV4BotocoreTests {
     struct Case: Encodable {
         var method: String

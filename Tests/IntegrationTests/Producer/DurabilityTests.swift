@@ -3,7 +3,7 @@ import Testing
 
 /// `--durability disk`: every exchange is in the spool before its client has the response, so
 /// a killed producer loses nothing it answered.
-@Suite("Disk durability against the real broker", .serialized)
+@Suite("Disk durability against the real broker", .serialized, .fixtures)
 struct DurabilityTests {
     @Test("--durability disk: a producer SIGKILLed under load, restarted on its spool, delivers every exchange it answered")
     func killedWithDiskDurability() async throws {

@@ -8,7 +8,7 @@ import TestSupport
 /// audit-producer in front of a real Python app (uvicorn, h11) under hostile traffic: huge heads,
 /// encoded paths, many large uploads, half-open connections and random garbage. The process must
 /// stay up, keep answering and keep capturing what the app routes.
-@Suite("Hostile traffic against the proxy, with a uvicorn upstream and the real broker", .serialized)
+@Suite("Hostile traffic against the proxy, with a uvicorn upstream and the real broker", .serialized, .fixtures)
 struct HostileTrafficTests {
     struct Harness {
         let upstream: PythonUpstream
@@ -30,9 +30,13 @@ struct HostileTrafficTests {
             try await HTTPTestClient.send("\(producer.adminURL)/healthz", method: .GET).status == 200
         }
 
+        /// Stops the producer with SIGTERM: it must exit 0 within its documented shutdown bound.
         func stop() async throws {
             try await collector.stop()
-            #expect(await producer.terminate() == 0, "exit status after SIGTERM; log:\n\(producer.log.suffix(4000))")
+            let start = ContinuousClock.now
+            let status = await producer.terminate()
+            let elapsed = ContinuousClock.now - start
+            #expect(status == 0, "exit status \(status) after SIGTERM (\(elapsed)); log:\n\(producer.log.suffix(4000))")
             upstream.stop()
         }
     }
@@ -108,7 +112,10 @@ struct HostileTrafficTests {
             #expect(record.target == path)
             #expect(record.path?.hasPrefix("/orders/") == true, "\(path) recorded as \(record.path ?? "nil")")
         }
-        try await Task.sleep(for: .seconds(2))
+        // Everything the producer captured is on the topic and read: a skipped request would be there.
+        try await harness.producer.waitUntilDrained(timeout: .seconds(30))
+        try await harness.collector.waitUntilCaughtUp()
+        #expect(try await harness.producer.metric("auditshipper_exchanges_captured_total") == Double(captured.count))
         #expect(!harness.collector.all.contains { $0.record.requestID.hasPrefix("skip-") })
         try await harness.stop()
     }
@@ -131,17 +138,25 @@ struct HostileTrafficTests {
             "--route", "POST /orders/**", "--queue-max-bytes", "\(queueMiB)MiB", "--capture-memory-max", "\(budgetMiB)MiB",
         ])
         let body = IntegrationBroker.randomBytes(8 << 20)
-        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-            for index in 0..<48 {
-                group.addTask {
-                    try await HTTPTestClient.send(
-                        "\(harness.producer.proxyURL)/orders/echo", headers: [("X-Request-ID", "upload-\(index)")], body: body,
-                        timeout: .seconds(120)
-                    ).status
+        let client = HTTPTestClient.concurrentClient(connections: 48)
+        let statuses: [Int]
+        do {
+            statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<48 {
+                    group.addTask {
+                        try await HTTPTestClient.send(
+                            "\(harness.producer.proxyURL)/orders/echo", headers: [("X-Request-ID", "upload-\(index)")], body: body,
+                            timeout: .seconds(120), using: client
+                        ).status
+                    }
                 }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
-            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        } catch {
+            try await client.shutdown()
+            throw error
         }
+        try await client.shutdown()
         #expect(statuses == Array(repeating: 200, count: 48))
         let peakMiB = try harness.producer.peakResidentMiB()
         let bound = queueMiB + budgetMiB + 64 + 48 * Self.perConnectionMiB + Self.fixedOverheadMiB
@@ -204,7 +219,8 @@ struct HostileTrafficTests {
         // 64 MiB answered to a client that reads nothing: the proxy cannot finish writing it.
         let stalled = try RawHTTPConnection(port: harness.producer.proxyPort)
         try stalled.send(Array("GET /downloads/stream?bytes=67108864 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-ID: stalled\r\n\r\n".utf8))
-        try await Task.sleep(for: .seconds(1))
+        // SIGTERM once the response is streaming (its body is being captured).
+        try await harness.producer.waitForMetric("auditshipper_capture_memory_bytes", atLeast: 1, timeout: .seconds(20))
         let start = ContinuousClock.now
         let status = await harness.producer.terminate()
         let elapsed = ContinuousClock.now - start

@@ -3,7 +3,7 @@ import Testing
 
 /// audit-producer refuses bad configuration with a message naming the setting and exit status 2,
 /// before it listens.
-@Suite("audit-producer configuration")
+@Suite("audit-producer configuration", .fixtures)
 struct ProducerConfigurationTests {
     static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
         let result = try await ProcessRunner.outcome(

@@ -7,7 +7,7 @@ import NIOHTTP1
 import Testing
 
 /// audit-producer in proxy mode in front of a test upstream, publishing to the real broker.
-@Suite("Proxy capture through the real broker", .serialized)
+@Suite("Proxy capture through the real broker", .serialized, .fixtures)
 struct ProxyCaptureTests {
     static func json(bytes count: Int, seed: Int) -> ByteBuffer {
         var text = #"{"seed":\#(seed),"items":["#
@@ -101,7 +101,8 @@ struct ProxyCaptureTests {
             #expect(UUIDv7.isValid(record.exchangeID))
             records.append(received.envelope.data)
         }
-        try await Task.sleep(for: .seconds(2))
+        try await producer.waitUntilDrained(timeout: .seconds(30))
+        try await collector.waitUntilCaughtUp()
         let all = collector.all
         #expect(all.count == captured.count, "every captured exchange once, uncaptured ones never: \(all.map(\.record.requestID))")
         #expect(collector.decodeFailures.isEmpty, "\(collector.decodeFailures)")

@@ -7,7 +7,7 @@ import Testing
 
 /// Truncation, redaction, non-JSON bodies, streaming, disconnects and upstream failures, each
 /// yielding the documented envelope through the real broker.
-@Suite("Proxy edge cases through the real broker", .serialized)
+@Suite("Proxy edge cases through the real broker", .serialized, .fixtures)
 struct ProxyEdgeCaseTests {
     static let gzipJSON: [UInt8] = [
         0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xab, 0x56, 0x4a, 0xce, 0xcf, 0x2d, 0x28, 0x4a, 0x2d,
@@ -161,7 +161,8 @@ struct ProxyEdgeCaseTests {
         let connection = try RawHTTPConnection(port: harness.producer.proxyPort)
         try connection.send(Array("POST /api/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\nX-Request-ID: hangup\r\n\r\n".utf8))
         try connection.send(Array(repeating: UInt8(ascii: " "), count: 50_000))
-        try await Task.sleep(for: .milliseconds(300))
+        // Hang up once the proxy has taken the 50,000 bytes into the capture.
+        try await harness.producer.waitForMetric("auditshipper_capture_memory_bytes", atLeast: 50_000, timeout: .seconds(20))
         connection.close()
         let record = try await harness.collector.envelope(requestID: "hangup").record
         #expect(record.outcome == .clientDisconnected)

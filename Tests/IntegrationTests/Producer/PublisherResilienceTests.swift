@@ -7,7 +7,7 @@ import Testing
 
 /// The publisher loses nothing: broker down at start, broker killed mid-load, producer killed,
 /// chunked envelopes, overflow policies, a damaged spool.
-@Suite("Publisher resilience against the real broker", .serialized)
+@Suite("Publisher resilience against the real broker", .serialized, .fixtures)
 struct PublisherResilienceTests {
     static func body(_ index: Int, bytes: Int = 2048) -> ByteBuffer {
         var text = #"{"index":\#(index),"pad":""#
@@ -132,12 +132,8 @@ struct PublisherResilienceTests {
         let median = sorted[sorted.count / 2], slowest = sorted[sorted.count - 1]
         #expect(median < .seconds(1) && slowest < .seconds(20), "a response waited for Kafka: median \(median), slowest \(slowest)")
         // Exchanges wait in the queue until the first reachability check gives up (2 s), then spool.
-        var spooled = 0.0
-        let spooling = ContinuousClock.now + .seconds(15)
-        while spooled < 60, ContinuousClock.now < spooling {
-            try await Task.sleep(for: .milliseconds(200))
-            spooled = try await producer.metric("auditshipper_exchanges_spooled_total")
-        }
+        try await producer.waitForMetric("auditshipper_exchanges_spooled_total", atLeast: 60, timeout: .seconds(15))
+        let spooled = try await producer.metric("auditshipper_exchanges_spooled_total")
         #expect(spooled == 60, "spooled \(spooled) of 60")
         let readiness = try await HTTPTestClient.send("\(producer.adminURL)/readyz", method: .GET)
         #expect(readiness.status == 200 && String(buffer: readiness.body).contains("spooling"), "\(String(buffer: readiness.body))")
@@ -145,7 +141,8 @@ struct PublisherResilienceTests {
         let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
         let missing = try await collector.waitForAll(Set(sent), timeout: .seconds(90))
         #expect(missing.isEmpty, "missing after the broker started: \(missing.sorted())")
-        try await Task.sleep(for: .seconds(2))
+        try await producer.waitUntilDrained(timeout: .seconds(60))
+        try await collector.waitUntilCaughtUp()
         let received = collector.all
         #expect(received.count == sent.count, "an envelope arrived twice")
         for tenant in 0..<3 {
@@ -173,7 +170,16 @@ struct PublisherResilienceTests {
 
         let restarted = RestartOnce()
         let acknowledged = await Self.load(producer, count: 2000, concurrency: 8, prefix: "kill") { done in
-            if done == 600 { await restarted.run { try? await broker.kill(); try? await Task.sleep(for: .seconds(3)); try? await broker.start() } }
+            if done == 600 {
+                await restarted.run {
+                    try? await broker.kill()
+                    // Down until the producer has noticed (its check runs every 5 s), then back.
+                    try? await Waiting.until("the producer to see the broker gone", timeout: .seconds(15)) {
+                        try await producer.metric("auditshipper_kafka_reachable") == 0
+                    }
+                    try? await broker.start()
+                }
+            }
             return true
         }
         #expect(await restarted.didRun)
@@ -261,17 +267,17 @@ struct PublisherResilienceTests {
                 headers: chunks[index].headers.map { KafkaHeader(key: $0.name, string: $0.value) }))
         }
         await kafka.close()
-        var reported: [ChunkReassembler<EnvelopeCollector.Position>.IncompleteSet] = []
-        for _ in 0..<100 where reported.isEmpty {
-            try await Task.sleep(for: .milliseconds(100))
-            reported = collector.incompleteSets
+        // The collector checks for expired sets (3 s) when a record arrives: once its timeout has
+        // passed, send one to make it look.
+        var nudges = 0
+        try await Waiting.until("the incomplete chunk set to be reported", timeout: .seconds(30), interval: .seconds(1)) {
+            guard collector.incompleteSets.isEmpty else { return true }
+            nudges += 1
+            _ = try await HTTPTestClient.send("\(producer.proxyURL)/api/echo", headers: [("Content-Type", "application/json"), ("X-Request-ID", "nudge-\(nudges)"), ("X-Tenant", "t")], body: Self.body(1))
+            _ = try await collector.envelope(requestID: "nudge-\(nudges)")
+            return !collector.incompleteSets.isEmpty
         }
-        // The collector checks for expired sets when a record arrives; send one to make it look.
-        if reported.isEmpty {
-            _ = try await HTTPTestClient.send("\(producer.proxyURL)/api/echo", headers: [("Content-Type", "application/json"), ("X-Request-ID", "nudge"), ("X-Tenant", "t")], body: Self.body(1))
-            _ = try await collector.envelope(requestID: "nudge")
-            reported = collector.incompleteSets
-        }
+        let reported = collector.incompleteSets
         #expect(reported.map(\.id) == [envelope.id])
         #expect(reported.first?.received == [0, 2])
         try await collector.stop()
@@ -296,10 +302,8 @@ struct PublisherResilienceTests {
             switch policy {
             case "drop":
                 // Every dropped exchange is announced: drop notices cover sequences 1-40.
-                let deadline = ContinuousClock.now + .seconds(20)
-                while collector.notices.reduce(0, { $0 + $1.count }) < 40, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(200))
-                }
+                try await Waiting.until("drop notices for 40 exchanges", timeout: .seconds(20)) { collector.notices.reduce(0, { $0 + $1.count }) >= 40 }
+                try await collector.waitUntilCaughtUp()
                 #expect(collector.all.isEmpty)
                 #expect(try await producer.metric("auditshipper_exchanges_dropped_total{reason=\"queue_full\"}") == 40)
                 let announced = collector.notices.flatMap { Array($0.firstSequence...$0.lastSequence) }.sorted()
@@ -333,19 +337,14 @@ struct PublisherResilienceTests {
             extra: ["--spool-max-bytes", "3KiB"]))
         let acknowledged = await Self.load(producer, count: 10, concurrency: 2, prefix: "full", bytes: 4096)
         #expect(acknowledged.count == 10, "responses must never fail for auditing")
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try await producer.metric("auditshipper_exchanges_dropped_total{reason=\"spool_full\"}") < 10, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        try await producer.waitForMetric("auditshipper_exchanges_dropped_total{reason=\"spool_full\"}", atLeast: 10, timeout: .seconds(20))
         #expect(try await producer.metric("auditshipper_exchanges_dropped_total{reason=\"spool_full\"}") == 10)
         #expect(try await producer.metric("auditshipper_exchanges_dropped_total") == 10, "no other reason")
 
         try await broker.start()
         let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
-        let noticeDeadline = ContinuousClock.now + .seconds(60)
-        while collector.notices.reduce(0, { $0 + $1.count }) < 10, ContinuousClock.now < noticeDeadline {
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        try await Waiting.until("drop notices for 10 exchanges", timeout: .seconds(60)) { collector.notices.reduce(0, { $0 + $1.count }) >= 10 }
+        try await collector.waitUntilCaughtUp()
         let announced = collector.notices.flatMap { Array($0.firstSequence...$0.lastSequence) }.sorted()
         #expect(announced == Array(1...10), "announced \(announced)")
         #expect(collector.notices.allSatisfy { $0.reason == "spool_full" })
@@ -417,7 +416,7 @@ struct PublisherResilienceTests {
                 ("Content-Type", "application/json"), ("X-Request-ID", "damaged-\(index)"), ("X-Tenant", "t"),
             ], body: Self.body(index, bytes: 4000))
         }
-        try await Task.sleep(for: .seconds(1))
+        try await first.waitForMetric("auditshipper_exchanges_spooled_total", atLeast: 5, timeout: .seconds(15))
         #expect(await first.terminate() == 0, "SIGTERM with Kafka down must still exit 0")
 
         let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: spool).filter { $0.hasSuffix(".log") }.sorted().first)
@@ -430,12 +429,9 @@ struct PublisherResilienceTests {
         try await broker.start()
         let second = try await ProducerProcess.start(arguments: arguments)
         let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
-        var delivered: [String] = []
-        for _ in 0..<300 where delivered.count < 4 {
-            try await Task.sleep(for: .milliseconds(100))
-            delivered = collector.all.map(\.record.requestID)
-        }
-        try await Task.sleep(for: .seconds(1))
+        try await Waiting.until("four replayed envelopes", timeout: .seconds(30)) { collector.all.count >= 4 }
+        try await second.waitUntilDrained(timeout: .seconds(30))
+        try await collector.waitUntilCaughtUp()
         #expect(collector.all.count == 4, "four intact records replayed: \(collector.all.map(\.record.requestID))")
         #expect(try await second.metric("auditshipper_spool_damaged_records_total") == 1)
         #expect(second.log.contains("damaged"))
@@ -461,20 +457,16 @@ struct PublisherResilienceTests {
             ], body: Self.body(index, bytes: bytes))
             #expect(response.status == 200)
         }
-        let spooling = ContinuousClock.now + .seconds(15)
-        while try await producer.metric("auditshipper_exchanges_spooled_total") < 3, ContinuousClock.now < spooling {
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        try await producer.waitForMetric("auditshipper_exchanges_spooled_total", atLeast: 3, timeout: .seconds(15))
         #expect(try await producer.metric("auditshipper_exchanges_spooled_total") == 3)
 
         try await broker.start()
         let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            let spoolFiles = try await producer.metric("auditshipper_spool_files")
-            if collector.all.count >= 2, spoolFiles == 0 { break }
-            try await Task.sleep(for: .milliseconds(200))
+        try await Waiting.until("two envelopes replayed and the spool empty", timeout: .seconds(60)) {
+            guard collector.all.count >= 2 else { return false }
+            return try await producer.metric("auditshipper_spool_files") == 0
         }
+        try await collector.waitUntilCaughtUp()
         #expect(collector.all.map(\.record.requestID).sorted() == ["too-large-0", "too-large-2"])
         #expect(try await producer.metric("auditshipper_exchanges_dropped_total{reason=\"too_large\"}") == 1)
         #expect(try await producer.metric("auditshipper_spool_files") == 0, "the replay stopped at the too-large envelope")

@@ -9,7 +9,7 @@ import TestSupport
 /// reach neither the Kafka records (read back with kcat) nor the archive (read back with
 /// `audit-archive cat`); compressed bodies are decoded within limits; `body --request-id` finds
 /// an exchange by the request id the app logged.
-@Suite("Redaction through the real broker and archive", .serialized)
+@Suite("Redaction through the real broker and archive", .serialized, .fixtures)
 struct RedactionTests {
     struct Leak: Sendable {
         var requestID: String

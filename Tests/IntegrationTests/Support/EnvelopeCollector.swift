@@ -28,11 +28,14 @@ final class EnvelopeCollector: Sendable {
         let failures = Mutex<[String]>([])
         let incomplete = Mutex<[ChunkReassembler<Position>.IncompleteSet]>([])
         let notices = Mutex<[DropNotice]>([])
+        /// The highest offset read on each partition.
+        let highest = Mutex<[Int32: Int64]>([:])
     }
 
     private let store = Store()
     private let consumer: KafkaConsumer
     private let task: Task<Void, Never>
+    private let topic: String
 
     /// - Parameters:
     ///   - topic: The topic to read from the beginning.
@@ -46,6 +49,7 @@ final class EnvelopeCollector: Sendable {
         let consumer = try KafkaConsumer(configuration: configuration, logger: IntegrationBroker.logger)
         try consumer.subscribe(topics: [topic])
         self.consumer = consumer
+        self.topic = topic
         let store = self.store
         task = Task {
             var reassembler = ChunkReassembler<Position>(timeout: chunkTimeout)
@@ -54,6 +58,7 @@ final class EnvelopeCollector: Sendable {
                     store.incomplete.withLock { $0 += reassembler.expire() }
                     guard case .message(let message) = event else { continue }
                     let position = Position(partition: message.partition, offset: message.offset)
+                    store.highest.withLock { $0[message.partition] = max($0[message.partition] ?? -1, message.offset) }
                     let record = EnvelopeRecord(
                         headers: message.headers.map { HeaderField(name: $0.key, value: $0.value.map { String(buffer: $0) } ?? "") },
                         value: message.value
@@ -107,6 +112,26 @@ final class EnvelopeCollector: Sendable {
             let missing = requestIDs.subtracting(all.map(\.record.requestID))
             if missing.isEmpty || ContinuousClock.now >= deadline { return missing }
             try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// Waits until the collector has read every record the topic holds now (to each partition's
+    /// high watermark): after the producer drained, nothing more can arrive, so what was read
+    /// is all there is (no duplicate can still be on its way).
+    func waitUntilCaughtUp(timeout: Duration = .seconds(30)) async throws {
+        var behind = ""
+        try await Waiting.until("the collector to read to the end of \(topic)", timeout: timeout, interval: .milliseconds(200), detail: { behind }) {
+            let metadata = try await consumer.metadata(timeout: .seconds(5))
+            let count = metadata.partitionCounts[topic] ?? 0
+            let highest = store.highest.withLock { $0 }
+            var lagging: [String] = []
+            for partition in 0..<Int32(count) {
+                let high = try await consumer.watermarks(for: KafkaTopicPartition(topic: topic, partition: partition), timeout: .seconds(5)).high
+                let read = highest[partition] ?? -1
+                if read + 1 < high { lagging.append("\(partition): read to \(read) of \(high)") }
+            }
+            behind = lagging.joined(separator: ", ")
+            return count > 0 && lagging.isEmpty
         }
     }
 

@@ -29,6 +29,18 @@ struct HTTPTestClient {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// A client that opens up to `connections` connections to a host at once, each used once,
+    /// for tests that send that many requests concurrently: with the default pool (8 per host)
+    /// the rest would queue, and a request queued longer than the connect timeout fails with
+    /// `getConnectionFromPoolTimeout`, a limit of the test's client, not of the server. Shut it
+    /// down when done.
+    static func concurrentClient(connections: Int) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.maximumUsesPerConnection = 1
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     static func send(
         _ url: String,
         method: HTTPMethod = .POST,

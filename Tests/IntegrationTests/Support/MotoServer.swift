@@ -1,45 +1,51 @@
 import Foundation
 import NIOCore
 
-/// A moto S3 server (PyPI `moto[server]`, from the project's venv) on 127.0.0.1 for object-store
-/// tests, with one empty bucket.
+/// A moto S3 server (PyPI `moto[server]`, from the project's venv) on 127.0.0.1 with one empty
+/// bucket, as a ``FixtureProcess``.
+///
+/// `serial` (the default) serves one request at a time (`Fixtures/serial_moto.py`). moto checks
+/// `If-None-Match: *` and then writes, in two steps: under a threaded server two racing
+/// conditional PUTs can both succeed, which real S3, MinIO and R2 never allow. Served one at a
+/// time, a conditional write is atomic as it is on S3, so tests of racing writers test our code,
+/// not moto's race.
 final class MotoServer: Sendable {
     let port: Int
     let bucket: String
-    private let process: Process
+    private let process: FixtureProcess
 
-    private init(port: Int, bucket: String, process: Process) {
+    private init(port: Int, bucket: String, process: FixtureProcess) {
         self.port = port
         self.bucket = bucket
         self.process = process
     }
 
-    static func start(bucket: String = "archive-bucket") async throws -> MotoServer {
+    static func start(bucket: String = "archive-bucket", serial: Bool = true) async throws -> MotoServer {
         let port = LocalBroker.freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: URL(fileURLWithPath: ProjectPaths.python).deletingLastPathComponent().appendingPathComponent("moto_server").path)
-        process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = serial
+            ? try FixtureProcess.start(ProjectPaths.python, arguments: [ProjectPaths.fixture("serial_moto.py"), String(port)], name: "serial-moto-\(port)")
+            : try FixtureProcess.start(
+                URL(fileURLWithPath: ProjectPaths.python).deletingLastPathComponent().appendingPathComponent("moto_server").path,
+                arguments: ["-H", "127.0.0.1", "-p", String(port)], name: "moto-\(port)")
         let server = MotoServer(port: port, bucket: bucket, process: process)
-        for _ in 0..<200 {
-            // moto checks no signature by default: a plain PUT creates the bucket.
-            if let reply = try? await HTTPTestClient.send("\(server.url)/\(bucket)", method: .PUT, timeout: .seconds(2)), reply.status == 200 {
-                return server
+        do {
+            try await Waiting.until("moto to serve 127.0.0.1:\(port)", timeout: .seconds(30), interval: .milliseconds(100), detail: { process.log }) {
+                guard process.isRunning else { throw FixtureProcess.Failure(description: "moto exited (is moto[server] in the venv? run scripts/setup): \(process.log)") }
+                // moto checks no signature by default: a plain PUT creates the bucket.
+                let reply = try? await HTTPTestClient.send("\(server.url)/\(bucket)", method: .PUT, timeout: .seconds(2))
+                return reply?.status == 200
             }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(100))
+        } catch {
+            server.stop()
+            throw error
         }
-        server.stop()
-        throw ProcessRunner.Failure(command: "moto_server", status: -1, output: "did not start on 127.0.0.1:\(port) (is moto[server] in the venv? run scripts/setup)")
+        return server
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
 
     /// Kills the server (its state is of no use after the test).
     func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.killNow()
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs a peer client (kcat, Python) and captures its output.
+/// Runs a peer client (kcat, Python, `audit-archive`) to its end and captures its output.
 enum ProcessRunner {
     struct Failure: Error, CustomStringConvertible {
         let command: String
@@ -9,8 +9,8 @@ enum ProcessRunner {
         var description: String { "\(command) exited with \(status): \(output)" }
     }
 
-    /// Runs `arguments` through `/usr/bin/env` (so `PATH` and `LD_LIBRARY_PATH` apply), killing it
-    /// after `timeout`.
+    /// Runs `arguments` (the first looked up in `PATH`, so `PATH` and `LD_LIBRARY_PATH` apply),
+    /// stopping its process group after `timeout`.
     /// - Returns: Standard output.
     /// - Throws: ``Failure`` on a non-zero exit, with standard error.
     static func run(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> Data {
@@ -22,48 +22,26 @@ enum ProcessRunner {
     }
 
     /// Runs `arguments` like ``run(_:timeout:)`` and returns the exit status and both outputs,
-    /// whatever the status.
+    /// whatever the status. Its process group is its own (``FixtureProcess``) and is killed when
+    /// it ends or times out, so nothing it started outlives it.
     static func outcome(
         _ arguments: [String],
         environment: [String: String] = [:],
         timeout: Duration = .seconds(60)
     ) async throws -> (status: Int32, standardOutput: Data, standardError: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         // Files, not pipes: a child writing more than a pipe holds would block until it is read.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("process-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let outputURL = directory.appendingPathComponent("stdout")
-        let errorsURL = directory.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorsURL.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputURL)
-        let errors = try FileHandle(forWritingTo: errorsURL)
-        defer {
-            try? output.close()
-            try? errors.close()
+        let outputPath = directory.appendingPathComponent("stdout").path
+        guard let executable = arguments.first else { throw Failure(command: "", status: -1, output: "no command") }
+        let process = try FixtureProcess.startOwned(
+            executable, arguments: Array(arguments.dropFirst()), environment: environment, outputPath: outputPath)
+        var status = await process.waitForExit(timeout: timeout)
+        if status == nil {
+            status = await process.stop(grace: .seconds(2))
         }
-        process.standardOutput = output
-        process.standardError = errors
-        let watchdog = Task {
-            try await Task.sleep(for: timeout)
-            process.terminate()
-        }
-        defer { watchdog.cancel() }
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        let stdout = try Data(contentsOf: outputURL)
-        let stderr = String(decoding: try Data(contentsOf: errorsURL), as: UTF8.self)
-        return (status, stdout, stderr)
+        let stdout = (try? Data(contentsOf: URL(fileURLWithPath: outputPath))) ?? Data()
+        return (status ?? -1, stdout, process.log)
     }
 }

@@ -5,30 +5,30 @@ import Foundation
 /// which path it saw; `/…/echo` echoes the body). Started from the project's venv.
 final class PythonUpstream: Sendable {
     let port: Int
-    private let process: Process
+    private let process: FixtureProcess
 
-    private init(port: Int, process: Process) {
+    private init(port: Int, process: FixtureProcess) {
         self.port = port
         self.process = process
     }
 
     static func start() async throws -> PythonUpstream {
         let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("asgi-upstream-\(UUID().uuidString)").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ProjectPaths.python)
-        process.arguments = [ProjectPaths.fixture("asgi_upstream.py"), portFile]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text) {
-                try? FileManager.default.removeItem(atPath: portFile)
-                return PythonUpstream(port: port, process: process)
+        defer { try? FileManager.default.removeItem(atPath: portFile) }
+        let process = try FixtureProcess.start(ProjectPaths.python, arguments: [ProjectPaths.fixture("asgi_upstream.py"), portFile], name: "uvicorn")
+        var port: Int?
+        do {
+            try await Waiting.until("uvicorn to write its port", timeout: .seconds(20), interval: .milliseconds(50), detail: { process.log }) {
+                port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
+                guard port == nil else { return true }
+                guard process.isRunning else { throw FixtureProcess.Failure(description: "uvicorn exited (is it in the venv? run scripts/setup): \(process.log)") }
+                return false
             }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(50))
+        } catch {
+            await process.kill()
+            throw error
         }
-        process.terminate()
-        throw ProcessRunner.Failure(command: "asgi_upstream.py", status: -1, output: "did not start (is uvicorn in the venv? run scripts/setup)")
+        return PythonUpstream(port: port ?? 0, process: process)
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
@@ -36,7 +36,6 @@ final class PythonUpstream: Sendable {
     /// Kills the app. SIGKILL, not SIGTERM: uvicorn's graceful shutdown waits for the proxy's
     /// pooled keep-alive connections, which never close by themselves.
     func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.killNow()
     }
 }

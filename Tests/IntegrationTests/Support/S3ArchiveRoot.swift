@@ -58,14 +58,15 @@ struct S3ArchiveRoot {
     }
 
     /// Waits until the bucket's archive holds at least `count` envelopes.
+    /// - Returns: What it holds then, or at the deadline (the caller checks the count).
     func waitForArchive(count: Int, timeout: Duration) async throws -> [String] {
-        let deadline = ContinuousClock.now + timeout
         var ids: [String] = []
-        while ContinuousClock.now < deadline {
-            ids = try await archivedIDs()
-            if ids.count >= count { return ids }
-            try await Task.sleep(for: .seconds(1))
-        }
+        do {
+            try await Waiting.until("\(count) envelopes in \(url)", timeout: timeout, interval: .seconds(1)) {
+                ids = try await archivedIDs()
+                return ids.count >= count
+            }
+        } catch is Waiting.TimedOut {}
         return ids
     }
 

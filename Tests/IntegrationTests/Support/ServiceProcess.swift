@@ -1,31 +1,25 @@
 import Foundation
 import NIOCore
-import Synchronization
 
 /// A running service binary (`audit-producer`, `audit-consumer`; built by scripts/test), with its
-/// listening ports on 127.0.0.1.
+/// listening ports on 127.0.0.1: a ``FixtureProcess``, stopped when its test ends.
 final class ServiceProcess: Sendable {
     struct NotStarted: Error, CustomStringConvertible {
         let output: String
         var description: String { "service did not start: \(output)" }
     }
 
-    /// What the process printed so far.
-    final class Output: Sendable {
-        private let text = Mutex("")
-        func append(_ data: Data) { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-        var value: String { text.withLock { $0 } }
-    }
+    /// How long ``terminate(within:)`` waits by default: longer than the producer's documented
+    /// shutdown bound (`--shutdown-timeout` 15 s + `--drain-timeout` 10 s).
+    static let shutdownBound: Duration = .seconds(30)
 
     /// The ports of the listeners, in the order of the markers given to `start`; the last is the
     /// admin listener.
     let ports: [Int]
-    private let process: Process
-    private let output: Output
+    private let process: FixtureProcess
 
-    private init(process: Process, output: Output, ports: [Int]) {
+    private init(process: FixtureProcess, ports: [Int]) {
         self.process = process
-        self.output = output
         self.ports = ports
     }
 
@@ -50,27 +44,21 @@ final class ServiceProcess: Sendable {
         listening markers: [String],
         environment extra: [String: String] = [:]
     ) async throws -> ServiceProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binary(name))
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let output = Output()
-        pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
-        try process.run()
-        for _ in 0..<300 {
-            let text = output.value
-            let ports = markers.compactMap { port(after: $0, in: text) }
-            if ports.count == markers.count {
-                return ServiceProcess(process: process, output: output, ports: ports)
+        let process = try FixtureProcess.start(try binary(name), arguments: arguments, name: name, environment: extra)
+        var ports: [Int] = []
+        do {
+            try await Waiting.until("\(name) to log \(markers)", timeout: .seconds(15), interval: .milliseconds(50), detail: { process.log }) {
+                let text = process.log
+                ports = markers.compactMap { port(after: $0, in: text) }
+                guard ports.count < markers.count else { return true }
+                guard process.isRunning else { throw NotStarted(output: "\(name) exited with \(process.exitStatus ?? -1):\n\(text)") }
+                return false
             }
-            if !process.isRunning { break }
-            try await Task.sleep(for: .milliseconds(50))
+        } catch {
+            await process.kill()
+            throw error
         }
-        process.terminate()
-        throw NotStarted(output: output.value)
+        return ServiceProcess(process: process, ports: ports)
     }
 
     /// The port in `...:PORT ...` of the log line containing `marker`.
@@ -81,24 +69,26 @@ final class ServiceProcess: Sendable {
         return Int(line[range].split(separator: ":").last ?? "")
     }
 
-    var adminPort: Int { ports.last! }
+    var adminPort: Int { ports.last ?? 0 }
     var adminURL: String { "http://127.0.0.1:\(adminPort)" }
-    var log: String { output.value }
+    var log: String { process.log }
+    var isRunning: Bool { process.isRunning }
 
     /// The process's peak resident set size so far (`VmHWM` in /proc), in MiB.
     func peakResidentMiB() throws -> Int {
-        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        let status = try String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8)
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
             let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
         else { throw NotStarted(output: "no VmHWM in /proc status") }
         return kilobytes / 1024
     }
 
-    /// Kills the process with SIGKILL, as a crash or an OOM kill would.
+    /// Kills the process with SIGKILL, as a crash or an OOM kill would, and waits for its end.
+    /// Synchronous, for `defer`: the wait is on the fixture's reaper thread.
     func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.killNow()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while process.isRunning, ContinuousClock.now < deadline { usleep(2_000) }
     }
 
     /// Reads one Prometheus metric (summed over its labels) from the admin listener.
@@ -110,31 +100,43 @@ final class ServiceProcess: Sendable {
             .reduce(0, +)
     }
 
-    /// Waits until the producer holds nothing for Kafka: its queue and spool are empty and every
-    /// captured exchange was published, replayed or dropped.
-    func waitUntilDrained(timeout: Duration) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let spoolFiles = try await metric("auditshipper_spool_files")
-            let queued = try await metric("auditshipper_queue_bytes")
-            if spoolFiles == 0, queued == 0, try await metric("auditshipper_kafka_reachable") == 1 {
-                try await Task.sleep(for: .seconds(2))
-                return
-            }
-            try await Task.sleep(for: .milliseconds(250))
+    /// Waits until `metric` reaches at least `value`.
+    func waitForMetric(_ name: String, atLeast value: Double, timeout: Duration = .seconds(60)) async throws {
+        var last = 0.0
+        try await Waiting.until("\(name) >= \(value)", timeout: timeout, interval: .milliseconds(200), detail: { "last \(last); log:\n\(log.suffix(3000))" }) {
+            last = try await metric(name)
+            return last >= value
         }
-        throw NotStarted(output: "not drained within \(timeout):\n\(log.suffix(3000))")
     }
 
-    /// Sends SIGTERM and waits for the exit status.
-    func terminate() async -> Int32 {
-        process.terminate()
-        for _ in 0..<400 where process.isRunning {
-            try? await Task.sleep(for: .milliseconds(50))
+    /// Waits until a line of the log contains every one of `fragments`.
+    func waitForLog(_ fragments: String..., timeout: Duration = .seconds(60)) async throws {
+        try await Waiting.until("a log line with \(fragments)", timeout: timeout, interval: .milliseconds(100), detail: { String(log.suffix(3000)) }) {
+            log.split(separator: "\n").contains { line in fragments.allSatisfy { line.contains($0) } }
         }
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
+    }
+
+    /// Waits until the producer holds nothing for Kafka: its queue and spool are empty, a broker
+    /// answers, and every captured exchange was published, replayed or dropped.
+    func waitUntilDrained(timeout: Duration) async throws {
+        try await Waiting.until("the producer to drain", timeout: timeout, interval: .milliseconds(250), detail: { String(log.suffix(3000)) }) {
+            var values: [String: Double] = [:]
+            for name in ["published", "replayed", "dropped", "captured"] {
+                values[name] = try await metric("auditshipper_exchanges_\(name)_total")
+            }
+            for name in ["spool_files", "queue_bytes", "kafka_reachable"] {
+                values[name] = try await metric("auditshipper_\(name)")
+            }
+            let settled = (values["published"] ?? 0) + (values["replayed"] ?? 0) + (values["dropped"] ?? 0)
+            return values["spool_files"] == 0 && values["queue_bytes"] == 0 && values["kafka_reachable"] == 1
+                && settled >= (values["captured"] ?? 0)
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit status, up to `bound`; SIGKILL after that (the
+    /// status is then 137, which no test takes for a clean exit).
+    func terminate(within bound: Duration = shutdownBound) async -> Int32 {
+        await process.stop(grace: bound)
     }
 }
 

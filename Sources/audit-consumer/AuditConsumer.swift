@@ -71,8 +71,8 @@ struct AuditConsumer: AsyncParsableCommand {
         let adminApp = AdminListener.application(
             host: settings.adminHost,
             port: settings.adminPort,
-            health: { status.health },
-            readiness: { status.readiness },
+            health: { AdminStatus(passes: status.health.passes, message: status.health.message) },
+            readiness: { AdminStatus(passes: status.readiness.passes, message: status.readiness.message) },
             registry: registry,
             logger: logger
         )

@@ -1,4 +1,3 @@
-import AuditArchive
 import AuditEnvelope
 import Kafka
 import Logging
@@ -14,13 +13,14 @@ import Synchronization
 /// writer holds is refused (logged, counted, shown on `/readyz`) and its records are left
 /// uncommitted; once the lock is free the member rejoins the group to take it. On revocation and
 /// on SIGTERM the open segments are closed and committed. Each durable segment is announced on
-/// the witness topic when one is configured.
-final class ArchiveWorker: Service {
-    private let consumer: KafkaConsumer
+/// the witness topic when one is configured. A publish that another writer won (`conflict`, in
+/// a bucket) lets that partition go: the member rejoins and resumes after the newest manifest.
+public final class ArchiveWorker<Consumer: ArchiveConsumer>: Service {
+    private let consumer: Consumer
     private let topic: String
     private let configuration: ArchiveConfiguration
     private let status: WorkerStatus
-    private let metrics = ConsumerMetrics()
+    private let metrics = ArchiveWorkerMetrics()
     private let logger: Logger
     private let chunkBudget: ChunkMemoryBudget
     private let witness: WitnessPublisher?
@@ -36,17 +36,29 @@ final class ArchiveWorker: Service {
     /// of `--segment-max-open` when that is shorter, so that a segment closes close to its time.
     private let tickInterval: Duration
     /// How often refused partitions' locks are probed.
-    private let lockProbeInterval: Duration = .seconds(5)
+    private let lockProbeInterval: Duration
 
-    init(
-        consumer: KafkaConsumer,
+    /// Creates the worker.
+    /// - Parameters:
+    ///   - consumer: The group member (``KafkaConsumer``), not yet subscribed.
+    ///   - topic: The topic to archive.
+    ///   - configuration: The archive root, rotation, limits and signing key.
+    ///   - chunkBudget: The memory bound of chunk sets waiting for their other chunks.
+    ///   - witness: Where checkpoints of durable segments go, if anywhere.
+    ///   - status: What the admin endpoints report.
+    ///   - lockProbeInterval: How often refused partitions' locks are probed. Default: 5 s.
+    ///   - logger: Where the worker logs.
+    public init(
+        consumer: Consumer,
         topic: String,
         configuration: ArchiveConfiguration,
         chunkBudget: ChunkMemoryBudget,
         witness: WitnessPublisher?,
         status: WorkerStatus,
+        lockProbeInterval: Duration = .seconds(5),
         logger: Logger
     ) {
+        self.lockProbeInterval = lockProbeInterval
         self.consumer = consumer
         self.topic = topic
         self.configuration = configuration
@@ -57,7 +69,10 @@ final class ArchiveWorker: Service {
         self.logger = logger
     }
 
-    func run() async throws {
+    /// Archives until a graceful shutdown (SIGTERM): then closes the open segments, commits them
+    /// and leaves the group.
+    /// - Throws: The ``ArchiveError`` that stopped archiving (a disk error), or the consumer's.
+    public func run() async throws {
         try consumer.subscribe(topics: [topic])
         do {
             try await cancelWhenGracefulShutdown { try await self.consume() }

@@ -1,8 +1,7 @@
-import AuditArchive
 import Metrics
 
-/// The consumer's metrics, exported on `/metrics`.
-struct ConsumerMetrics: Sendable {
+/// The archiving worker's metrics, exported on `/metrics`.
+struct ArchiveWorkerMetrics: Sendable {
     let records = Counter(label: "auditshipper_consumer_records_total")
     let envelopes = Counter(label: "auditshipper_archive_envelopes_total")
     let segments = Counter(label: "auditshipper_archive_segments_total")

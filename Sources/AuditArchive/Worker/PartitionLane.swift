@@ -1,4 +1,3 @@
-import AuditArchive
 import AuditEnvelope
 import Dispatch
 import Kafka

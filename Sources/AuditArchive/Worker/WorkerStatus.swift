@@ -1,8 +1,15 @@
-import AuditService
 import Synchronization
 
-/// What the admin endpoints report about the archive worker.
-final class WorkerStatus: Sendable {
+/// What the admin endpoints report about the archiving worker.
+public final class WorkerStatus: Sendable {
+    /// One probe's answer: whether it passes, and a line for the operator.
+    public struct Check: Sendable, Equatable {
+        /// Whether the probe passes.
+        public var passes: Bool
+        /// Why, in a few words.
+        public var message: String
+    }
+
     private struct State {
         var joined = false
         var assigned = 0
@@ -11,6 +18,9 @@ final class WorkerStatus: Sendable {
     }
 
     private let state = Mutex(State())
+
+    /// A status before the member has joined its group.
+    public init() {}
 
     func joined(assigned: Int) {
         state.withLock {
@@ -34,22 +44,22 @@ final class WorkerStatus: Sendable {
     }
 
     /// Liveness: fails once archiving failed (a disk error); a restart resumes from the archive.
-    var health: AdminStatus {
+    public var health: Check {
         state.withLock { state in
-            guard let failure = state.failure else { return AdminStatus(passes: true, message: "ok") }
-            return AdminStatus(passes: false, message: "unhealthy: archiving failed, restart required: \(failure)")
+            guard let failure = state.failure else { return Check(passes: true, message: "ok") }
+            return Check(passes: false, message: "unhealthy: archiving failed, restart required: \(failure)")
         }
     }
 
     /// Readiness: the member has joined its group and holds its assignment.
-    var readiness: AdminStatus {
+    public var readiness: Check {
         state.withLock { state in
-            guard state.failure == nil else { return AdminStatus(passes: false, message: "not ready: archiving failed") }
-            guard state.joined else { return AdminStatus(passes: false, message: "not ready: joining the consumer group") }
+            guard state.failure == nil else { return Check(passes: false, message: "not ready: archiving failed") }
+            guard state.joined else { return Check(passes: false, message: "not ready: joining the consumer group") }
             guard state.refused.isEmpty else {
-                return AdminStatus(passes: true, message: "ready: \(state.assigned) partitions assigned; refused (another writer holds the lock): \(state.refused.sorted().joined(separator: ", "))")
+                return Check(passes: true, message: "ready: \(state.assigned) partitions assigned; refused (another writer holds the lock): \(state.refused.sorted().joined(separator: ", "))")
             }
-            return AdminStatus(passes: true, message: "ready: \(state.assigned) partitions assigned")
+            return Check(passes: true, message: "ready: \(state.assigned) partitions assigned")
         }
     }
 }

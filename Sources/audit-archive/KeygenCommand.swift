@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditArchive
+import AuditEnvelope
 import Foundation
 
 /// `audit-archive keygen --out PREFIX`.
@@ -32,11 +33,10 @@ struct KeygenCommand: ParsableCommand {
     }
 
     private func write(_ text: String, to path: String, mode: mode_t) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard descriptor >= 0 else { exitWithMessage("cannot create \(path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0 else { exitWithMessage("cannot write \(path): \(String(cString: strerror(errno)))") }
+        do {
+            try PosixFile.createDurably(path, bytes: Array(text.utf8), permissions: mode)
+        } catch {
+            exitWithMessage("cannot create \(path): \(error)")
+        }
     }
 }

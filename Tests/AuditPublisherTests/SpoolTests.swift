@@ -160,19 +160,26 @@ extension SpoolTests {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
     }
 
-    @Test("a full disk fails each append without leaking a descriptor, and the spool works once there is room")
+    /// Makes `path` a device node of `/dev/full` (root only): every write to it fails with ENOSPC.
+    /// A node, not a symbolic link: the spool follows no link.
+    static func makeFullDevice(at path: String) throws {
+        var full = stat()
+        guard stat("/dev/full", &full) == 0, mknod(path, S_IFCHR | 0o600, full.st_rdev) == 0 else {
+            throw SpoolFile.Failure(path: path, operation: "mknod", code: errno)
+        }
+    }
+
+    @Test("a full disk fails each append without leaking a descriptor, and the spool works once there is room", .enabled(if: getuid() == 0, "mknod needs root"))
     func diskFull() throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let spool = try Self.spool(directory)
-        // The next segment's file is /dev/full: every write to it fails with ENOSPC. A failed
-        // segment's file is removed (here, the link), so it is put back before each append.
+        // The next segment's file is a /dev/full node: every write to it fails with ENOSPC. A
+        // failed segment's file is removed (here, the node), so it is put back before each append.
         let segmentPath = "\(directory)/\(DiskSpool.name(for: 1))"
         let before = Self.openDescriptors()
         for index in 0..<200 {
-            if (try? FileManager.default.destinationOfSymbolicLink(atPath: segmentPath)) == nil {
-                try FileManager.default.createSymbolicLink(atPath: segmentPath, withDestinationPath: "/dev/full")
-            }
+            if !FileManager.default.fileExists(atPath: segmentPath) { try Self.makeFullDevice(at: segmentPath) }
             #expect(throws: SpoolFile.Failure.self) { _ = try spool.append(Self.entry(index)) }
         }
         // Other tests of this process open files too: a leak here is one descriptor per append.
@@ -182,6 +189,26 @@ extension SpoolTests {
         #expect(try spool.append(Self.entry(0)))
         try spool.close()
         #expect(try spool.oldest()?.entries == [Self.entry(0)])
+    }
+}
+
+extension SpoolTests {
+    @Test("a symbolic link planted as the next segment is refused, and nothing is written through it")
+    func plantedLinkRefused() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Self.spool(directory)
+        let victim = "\(directory)-victim"
+        defer { try? FileManager.default.removeItem(atPath: victim) }
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: victim))
+        try FileManager.default.createSymbolicLink(atPath: "\(directory)/\(DiskSpool.name(for: 1))", withDestinationPath: victim)
+        do {
+            _ = try spool.append(Self.entry(0))
+            Issue.record("the spool wrote through a symbolic link")
+        } catch let failure as SpoolFile.Failure {
+            #expect(failure.code == ELOOP, "\(failure)")
+        }
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep")
     }
 }
 

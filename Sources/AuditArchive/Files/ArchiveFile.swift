@@ -1,3 +1,4 @@
+import AuditEnvelope
 import Foundation
 import NIOCore
 
@@ -5,8 +6,9 @@ import NIOCore
 import Glibc
 #endif
 
-/// Thin POSIX file operations for archive files, with errors that name the path. Blocking: call
-/// them off the cooperative pool.
+/// Thin POSIX file operations for archive files, with errors that name the path; opens, writes
+/// and fsyncs go through ``PosixFile`` (no link followed, every byte written or an error).
+/// Blocking: call them off the cooperative pool.
 enum ArchiveFile {
     /// Files are readable by the owner's group (an auditor's tooling), by nobody else.
     static let fileMode: mode_t = 0o640
@@ -15,27 +17,26 @@ enum ArchiveFile {
         ArchiveError(.io, "\(operation) \(path): \(String(cString: strerror(code)))")
     }
 
-    /// Creates (or truncates) `path` for writing with mode 0640.
-    static func create(_ path: String) throws(ArchiveError) -> Int32 {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, fileMode)
-        guard descriptor >= 0 else { throw failure("create", path) }
-        return descriptor
-    }
-
-    static func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(ArchiveError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw failure("write", path)
-            }
-            offset += written
+    /// Runs a ``PosixFile`` operation, its failure as an ``ArchiveError`` `io`.
+    private static func io<Result>(_ operation: () throws(PosixFile.Failure) -> Result) throws(ArchiveError) -> Result {
+        do {
+            return try operation()
+        } catch {
+            throw ArchiveError(.io, error.description)
         }
     }
 
+    /// Creates (or truncates) `path` for writing with mode 0640; a symbolic link there is refused.
+    static func create(_ path: String) throws(ArchiveError) -> Int32 {
+        try io { () throws(PosixFile.Failure) in try PosixFile.open(path, .createOrTruncate, permissions: fileMode) }
+    }
+
+    static func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(ArchiveError) {
+        try io { () throws(PosixFile.Failure) in try PosixFile.writeAll(descriptor, bytes, path: path) }
+    }
+
     static func sync(_ descriptor: Int32, path: String) throws(ArchiveError) {
-        guard fsync(descriptor) == 0 else { throw failure("fsync", path) }
+        try io { () throws(PosixFile.Failure) in try PosixFile.sync(descriptor, path: path) }
     }
 
     /// Writes `buffer` to a new file at `path`, fsyncs and closes it.
@@ -53,10 +54,7 @@ enum ArchiveFile {
 
     /// Makes a directory entry (a create or rename in it) durable.
     static func syncDirectory(_ path: String) throws(ArchiveError) {
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw failure("open directory", path) }
-        defer { close(descriptor) }
-        try sync(descriptor, path: path)
+        try io { () throws(PosixFile.Failure) in try PosixFile.syncDirectory(path) }
     }
 
     /// Creates `path` and any missing parents (mode 0750), making each new entry durable.

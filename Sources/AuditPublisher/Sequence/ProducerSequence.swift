@@ -1,3 +1,4 @@
+import AuditEnvelope
 import Foundation
 import Synchronization
 
@@ -23,8 +24,7 @@ final class ProducerSequence: Sendable {
     init(directory: String) throws {
         try SpoolFile.makeDirectory(directory)
         let sequencePath = "\(directory)/sequence"
-        let descriptor = open(sequencePath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
-        guard descriptor >= 0 else { throw SpoolFile.Failure(path: sequencePath, operation: "open", code: errno) }
+        let descriptor = try PosixFile.open(sequencePath, .readWrite)
         var text = [UInt8](repeating: 0, count: 32)
         let count = text.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
         // Empty or unparsable: nothing tells how far an earlier process got.

@@ -1,3 +1,4 @@
+import AuditEnvelope
 import Foundation
 import NIOCore
 
@@ -5,34 +6,18 @@ import NIOCore
 import Glibc
 #endif
 
-/// Thin POSIX file operations for the spool, with errors that name the path. Blocking: call them
-/// on the spool's I/O queue only.
+/// Thin POSIX file operations for the spool, with errors that name the path; opens, writes and
+/// fsyncs go through ``PosixFile`` (no link followed, every byte written or an error). Blocking:
+/// call them on the spool's I/O queue only.
 enum SpoolFile {
-    struct Failure: Error, CustomStringConvertible {
-        let path: String
-        let operation: String
-        let code: Int32
-        var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
-    }
+    typealias Failure = PosixFile.Failure
 
     static func openForAppend(_ path: String) throws -> Int32 {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        guard descriptor >= 0 else { throw Failure(path: path, operation: "open", code: errno) }
-        return descriptor
+        try PosixFile.open(path, .append)
     }
 
     static func write(_ descriptor: Int32, _ buffer: ByteBuffer, path: String) throws {
-        try buffer.withUnsafeReadableBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw Failure(path: path, operation: "write", code: errno)
-                }
-                offset += written
-            }
-        }
+        try PosixFile.writeAll(descriptor, buffer, path: path)
     }
 
     /// Writes `buffers` one after the other, whole (retrying short writes).
@@ -41,20 +26,16 @@ enum SpoolFile {
     }
 
     static func sync(_ descriptor: Int32, path: String) throws {
-        guard fsync(descriptor) == 0 else { throw Failure(path: path, operation: "fsync", code: errno) }
+        try PosixFile.sync(descriptor, path: path)
     }
 
     /// Makes a directory entry (a create, rename or unlink in it) durable.
     static func syncDirectory(_ path: String) throws {
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Failure(path: path, operation: "open directory", code: errno) }
-        defer { close(descriptor) }
-        try sync(descriptor, path: path)
+        try PosixFile.syncDirectory(path)
     }
 
     static func read(_ path: String) throws -> ByteBuffer {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Failure(path: path, operation: "open", code: errno) }
+        let descriptor = try PosixFile.open(path, .read)
         defer { close(descriptor) }
         var buffer = ByteBuffer()
         // One allocation of the file's size (a segment is written up to its size limit); the

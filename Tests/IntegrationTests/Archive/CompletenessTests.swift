@@ -33,15 +33,12 @@ struct CompletenessTests {
 
     @Test("a producer SIGKILLed under load and restarted on its spool: reconcile reports as lost exactly the answered exchanges the clients' ledger misses, by receipt number, and queue-full drops as explained")
     func killedProducer() async throws {
-        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
-        let topic = IntegrationBroker.uniqueTopic("complete")
-        let spool = ProducerProcess.temporarySpool()
+        let stack = try await PublisherStack.start("complete")
+        let broker = try #require(stack.broker)
+        let topic = stack.topic
         let root = ArchiveHarness.temporaryRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let upstream = try await UpstreamApp.start()
-        defer { upstream.stop() }
-        let arguments = PublisherResilienceTests.producerArguments(upstream: upstream, broker: broker.bootstrap, topic: topic, spool: spool,
-                                                                   extra: ["--queue-max-bytes", String(64 * 1024), "--receipt-header", "X-Audit-Receipt"])
+        let arguments = stack.arguments(["--queue-max-bytes", String(64 * 1024), "--receipt-header", "X-Audit-Receipt"])
         // Broker down: exchanges wait in the memory queue, then spool; SIGKILL loses the queue.
         let first = try await ProducerProcess.start(arguments: arguments)
         let killed = RestartOnce()
@@ -102,7 +99,7 @@ struct CompletenessTests {
         #expect(explained == 10, "the ten queue-full drops are explained gaps: \(report)")
         let producers = lines.filter { $0.hasPrefix("producer ") }
         #expect(producers.count == 1, "one producer id across the three runs: \(producers)")
-        await broker.stop()
+        await stack.stop()
     }
 
     /// Copies the spool's segment files (both lanes) from `source` to `destination`.
@@ -119,15 +116,13 @@ struct CompletenessTests {
 
     @Test("an exchange replayed again after a crash (its segment sent but not yet deleted) is archived twice and reported as a duplicate")
     func crashReplayDuplicate() async throws {
-        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
-        let topic = IntegrationBroker.uniqueTopic("duplicate")
-        let spool = ProducerProcess.temporarySpool()
+        let stack = try await PublisherStack.start("duplicate")
+        let broker = try #require(stack.broker)
+        let (topic, spool) = (stack.topic, stack.spool)
         let saved = ProducerProcess.temporarySpool()
         let root = ArchiveHarness.temporaryRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let upstream = try await UpstreamApp.start()
-        defer { upstream.stop() }
-        let arguments = PublisherResilienceTests.producerArguments(upstream: upstream, broker: broker.bootstrap, topic: topic, spool: spool)
+        let arguments = stack.arguments()
         // Broker down: five exchanges are spooled; a graceful stop keeps them.
         let first = try await ProducerProcess.start(arguments: arguments)
         let spooled = await PublisherResilienceTests.load(first, count: 5, concurrency: 1, prefix: "twice")
@@ -168,6 +163,6 @@ struct CompletenessTests {
         #expect(report.components(separatedBy: "duplicate ").count - 1 == 5, "only the replayed five are duplicates")
         #expect(result.status == 0, "duplicates are not losses: \(report)")
         #expect(!report.contains("LOST"))
-        await broker.stop()
+        await stack.stop()
     }
 }

@@ -7,15 +7,9 @@ import Testing
 struct DurabilityTests {
     @Test("--durability disk: a producer SIGKILLed under load, restarted on its spool, delivers every exchange it answered")
     func killedWithDiskDurability() async throws {
-        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
-        try await broker.start()
-        let topic = IntegrationBroker.uniqueTopic("durable")
-        let spool = ProducerProcess.temporarySpool()
-        let upstream = try await UpstreamApp.start()
-        defer { upstream.stop() }
-        let arguments = PublisherResilienceTests.producerArguments(upstream: upstream, broker: broker.bootstrap, topic: topic, spool: spool,
-                                                                   extra: ["--durability", "disk"])
-        let first = try await ProducerProcess.start(arguments: arguments)
+        let stack = try await PublisherStack.start("durable")
+        try await stack.broker?.start()
+        let first = try await stack.producer(["--durability", "disk"])
         let killed = RestartOnce()
         // 64 KB bodies: each exchange takes a while to build and spool, so the kill lands
         // while several are on their way.
@@ -27,9 +21,9 @@ struct DurabilityTests {
         #expect(await killed.didRun)
         #expect(acknowledged.count >= 300)
 
-        let second = try await ProducerProcess.start(arguments: arguments)
+        let second = try await stack.producer(["--durability", "disk"])
         try await second.waitUntilDrained(timeout: .seconds(60))
-        let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
+        let collector = try stack.collector()
         let missing = try await collector.waitForAll(Set(acknowledged), timeout: .seconds(30))
         let received = collector.all.map(\.record.requestID)
         let duplicates = received.count - Set(received).count
@@ -41,6 +35,6 @@ struct DurabilityTests {
         #expect(try await second.metric("auditshipper_exchanges_published_total") == 0, "with disk durability nothing bypasses the spool")
         try await collector.stop()
         #expect(await second.terminate() == 0)
-        await broker.stop()
+        await stack.stop()
     }
 }

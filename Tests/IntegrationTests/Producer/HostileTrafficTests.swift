@@ -36,6 +36,7 @@ struct HostileTrafficTests {
             let start = ContinuousClock.now
             let status = await producer.terminate()
             let elapsed = ContinuousClock.now - start
+            print("SIGTERM: audit-producer exited \(status) after \(elapsed) (documented bound: --shutdown-timeout 15 s + --drain-timeout 10 s)")
             #expect(status == 0, "exit status \(status) after SIGTERM (\(elapsed)); log:\n\(producer.log.suffix(4000))")
             upstream.stop()
         }

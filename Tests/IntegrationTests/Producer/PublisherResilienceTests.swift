@@ -15,11 +15,6 @@ struct PublisherResilienceTests {
         return ByteBuffer(string: text)
     }
 
-    static func producerArguments(upstream: UpstreamApp, broker: String, topic: String, spool: String, extra: [String] = []) -> [String] {
-        ["--upstream", upstream.url, "--route", "POST /api/**", "--kafka-brokers", broker, "--kafka-topic", topic,
-         "--spool-dir", spool, "--key-header", "X-Tenant", "--drain-timeout", "5"] + extra
-    }
-
     /// Sends `count` requests with `concurrency` in flight; returns the request ids the proxy
     /// answered with 200 (acknowledged to the client). `onProgress` runs after each answer and
     /// returns whether to keep sending.
@@ -106,12 +101,8 @@ struct PublisherResilienceTests {
 
     @Test("broker down at start: responses stay fast, envelopes spool, then all arrive once, in order per key")
     func brokerDownAtStart() async throws {
-        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
-        let topic = IntegrationBroker.uniqueTopic("down")
-        let upstream = try await UpstreamApp.start()
-        defer { upstream.stop() }
-        let producer = try await ProducerProcess.start(arguments: Self.producerArguments(
-            upstream: upstream, broker: broker.bootstrap, topic: topic, spool: ProducerProcess.temporarySpool()))
+        let stack = try await PublisherStack.start("down")
+        let producer = try await stack.producer()
 
         var sent: [String] = []
         var latencies: [Duration] = []
@@ -137,8 +128,8 @@ struct PublisherResilienceTests {
         #expect(spooled == 60, "spooled \(spooled) of 60")
         let readiness = try await HTTPTestClient.send("\(producer.adminURL)/readyz", method: .GET)
         #expect(readiness.status == 200 && String(buffer: readiness.body).contains("spooling"), "\(String(buffer: readiness.body))")
-        try await broker.start()
-        let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
+        try await stack.broker?.start()
+        let collector = try stack.collector()
         let missing = try await collector.waitForAll(Set(sent), timeout: .seconds(90))
         #expect(missing.isEmpty, "missing after the broker started: \(missing.sorted())")
         try await producer.waitUntilDrained(timeout: .seconds(60))
@@ -154,19 +145,14 @@ struct PublisherResilienceTests {
         #expect(replayed == 60, "replayed \(replayed) of 60")
         try await collector.stop()
         #expect(await producer.terminate() == 0)
-        await broker.stop()
+        await stack.stop()
     }
 
     @Test("an S3-backed broker killed and restarted mid-load of 2,000 exchanges: every acknowledged exchange reaches Kafka")
     func brokerKilledMidLoad() async throws {
-        let broker = LocalBroker(port: LocalBroker.freePort(), s3: true)
-        try await broker.start()
-        let topic = IntegrationBroker.uniqueTopic("kill")
-        let upstream = try await UpstreamApp.start()
-        defer { upstream.stop() }
-        let producer = try await ProducerProcess.start(arguments: Self.producerArguments(
-            upstream: upstream, broker: broker.bootstrap, topic: topic, spool: ProducerProcess.temporarySpool(),
-            extra: ["--log-level", "debug"]))
+        let stack = try await PublisherStack.start("kill", broker: .ownOnS3)
+        let broker = try #require(stack.broker)
+        let producer = try await stack.producer(["--log-level", "debug"])
 
         let restarted = RestartOnce()
         let acknowledged = await Self.load(producer, count: 2000, concurrency: 8, prefix: "kill") { done in
@@ -186,7 +172,7 @@ struct PublisherResilienceTests {
         #expect(acknowledged.count == 2000)
         try await producer.waitUntilDrained(timeout: .seconds(120))
 
-        let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
+        let collector = try stack.collector()
         let missing = try await collector.waitForAll(Set(acknowledged), timeout: .seconds(30))
         // Tansu 0.6 with S3 storage loses batches it acknowledged just before it dies (reproduced
         // with confluent-kafka alone); the producer's delivery receipts tell those apart from
@@ -196,20 +182,15 @@ struct PublisherResilienceTests {
         #expect(missing.count <= lostByBroker.count, "\(missing.count - lostByBroker.count) acknowledged exchanges lost by the producer, e.g. \(missing.sorted().prefix(5))")
         try await collector.stop()
         #expect(await producer.terminate() == 0)
-        await broker.stop()
+        await stack.stop()
     }
 
     @Test("a producer killed with SIGKILL and restarted on its spool delivers what it spooled; losses stay within the bound")
     func producerKilled() async throws {
-        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
-        let topic = IntegrationBroker.uniqueTopic("sigkill")
-        let spool = ProducerProcess.temporarySpool()
-        let upstream = try await UpstreamApp.start()
-        defer { upstream.stop() }
+        let stack = try await PublisherStack.start("sigkill")
         let queueBytes = 64 * 1024
-        let arguments = Self.producerArguments(upstream: upstream, broker: broker.bootstrap, topic: topic, spool: spool,
-                                               extra: ["--queue-max-bytes", String(queueBytes)])
-        let first = try await ProducerProcess.start(arguments: arguments)
+        let extra = ["--queue-max-bytes", String(queueBytes)]
+        let first = try await stack.producer(extra)
         let killed = RestartOnce()
         let acknowledged = await Self.load(first, count: 400, concurrency: 4, prefix: "sigkill") { done in
             guard done >= 200 else { return true }
@@ -217,13 +198,13 @@ struct PublisherResilienceTests {
             return false
         }
         #expect(await killed.didRun)
-        let spooledFiles = try FileManager.default.contentsOfDirectory(atPath: spool).filter { $0.hasSuffix(".log") }
+        let spooledFiles = try FileManager.default.contentsOfDirectory(atPath: stack.spool).filter { $0.hasSuffix(".log") }
         #expect(!spooledFiles.isEmpty, "the broker was down, so envelopes must have been spooled")
 
-        try await broker.start()
-        let second = try await ProducerProcess.start(arguments: arguments)
+        try await stack.broker?.start()
+        let second = try await stack.producer(extra)
         try await second.waitUntilDrained(timeout: .seconds(60))
-        let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
+        let collector = try stack.collector()
         let missing = try await collector.waitForAll(Set(acknowledged), timeout: .seconds(20))
         // What SIGKILL can lose: the memory queue (at most queueBytes, each exchange holding at
         // least its two 2 KB bodies) and the exchanges in flight (being built or spooled), at most
@@ -235,17 +216,15 @@ struct PublisherResilienceTests {
         #expect(try await second.metric("auditshipper_exchanges_replayed_total") > 0)
         try await collector.stop()
         #expect(await second.terminate() == 0)
-        await broker.stop()
+        await stack.stop()
     }
 
     @Test("a 3 MB exchange travels in chunks and reassembles to identical bytes; a missing chunk is reported")
     func chunkedEnvelopes() async throws {
-        let topic = IntegrationBroker.uniqueTopic("chunks")
-        let upstream = try await UpstreamApp.start()
-        defer { upstream.stop() }
-        let producer = try await ProducerProcess.start(arguments: Self.producerArguments(
-            upstream: upstream, broker: try IntegrationBroker.bootstrapServers()[0], topic: topic, spool: ProducerProcess.temporarySpool()))
-        let collector = try EnvelopeCollector(topic: topic, chunkTimeout: .seconds(3))
+        let stack = try await PublisherStack.start("chunks", broker: .shared)
+        let topic = stack.topic
+        let producer = try await stack.producer()
+        let collector = try stack.collector(chunkTimeout: .seconds(3))
         let big = ProxyCaptureTests.json(bytes: 1_500_000, seed: 42)
         let reply = try await HTTPTestClient.send("\(producer.proxyURL)/api/echo", headers: [
             ("Content-Type", "application/json"), ("X-Request-ID", "three-mb"), ("X-Tenant", "t"),
@@ -282,23 +261,20 @@ struct PublisherResilienceTests {
         #expect(reported.first?.received == [0, 2])
         try await collector.stop()
         #expect(await producer.terminate() == 0)
+        await stack.stop()
     }
 
     @Test("overflow policies: drop counts and drops, spool keeps everything, block waits and keeps everything")
     func overflowPolicies() async throws {
-        let upstream = try await UpstreamApp.start()
-        defer { upstream.stop() }
         for policy in ["drop", "spool", "block"] {
-            let topic = IntegrationBroker.uniqueTopic("overflow-\(policy)")
+            let stack = try await PublisherStack.start("overflow-\(policy)", broker: .shared)
             // A queue smaller than one exchange overflows on every request (block: such an
             // exchange is spooled, since waiting could never end); a larger one fills under load.
             let queueBytes = policy == "block" ? "64KiB" : "1KiB"
-            let producer = try await ProducerProcess.start(arguments: Self.producerArguments(
-                upstream: upstream, broker: try IntegrationBroker.bootstrapServers()[0], topic: topic,
-                spool: ProducerProcess.temporarySpool(), extra: ["--overflow-policy", policy, "--queue-max-bytes", queueBytes]))
+            let producer = try await stack.producer(["--overflow-policy", policy, "--queue-max-bytes", queueBytes])
             let acknowledged = await Self.load(producer, count: 40, concurrency: 8, prefix: policy, bytes: 8192)
             #expect(acknowledged.count == 40, "\(policy): responses must never fail for auditing")
-            let collector = try EnvelopeCollector(topic: topic)
+            let collector = try stack.collector()
             switch policy {
             case "drop":
                 // Every dropped exchange is announced: drop notices cover sequences 1-40.
@@ -322,27 +298,23 @@ struct PublisherResilienceTests {
             }
             try await collector.stop()
             #expect(await producer.terminate() == 0)
+            await stack.stop()
         }
     }
 
     @Test("a full spool during an outage: every exchange is counted as spool_full and announced by a drop notice once Kafka is back")
     func spoolFull() async throws {
-        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
-        let topic = IntegrationBroker.uniqueTopic("spoolfull")
-        let upstream = try await UpstreamApp.start()
-        defer { upstream.stop() }
+        let stack = try await PublisherStack.start("spoolfull")
         // Room for a drop notice (a few hundred bytes) but not for one 2 × 4 KB exchange.
-        let producer = try await ProducerProcess.start(arguments: Self.producerArguments(
-            upstream: upstream, broker: broker.bootstrap, topic: topic, spool: ProducerProcess.temporarySpool(),
-            extra: ["--spool-max-bytes", "3KiB"]))
+        let producer = try await stack.producer(["--spool-max-bytes", "3KiB"])
         let acknowledged = await Self.load(producer, count: 10, concurrency: 2, prefix: "full", bytes: 4096)
         #expect(acknowledged.count == 10, "responses must never fail for auditing")
         try await producer.waitForMetric("auditshipper_exchanges_dropped_total{reason=\"spool_full\"}", atLeast: 10, timeout: .seconds(20))
         #expect(try await producer.metric("auditshipper_exchanges_dropped_total{reason=\"spool_full\"}") == 10)
         #expect(try await producer.metric("auditshipper_exchanges_dropped_total") == 10, "no other reason")
 
-        try await broker.start()
-        let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
+        try await stack.broker?.start()
+        let collector = try stack.collector()
         try await Waiting.until("drop notices for 10 exchanges", timeout: .seconds(60)) { collector.notices.reduce(0, { $0 + $1.count }) >= 10 }
         try await collector.waitUntilCaughtUp()
         let announced = collector.notices.flatMap { Array($0.firstSequence...$0.lastSequence) }.sorted()
@@ -351,21 +323,16 @@ struct PublisherResilienceTests {
         #expect(collector.all.isEmpty)
         try await collector.stop()
         #expect(await producer.terminate() == 0)
-        await broker.stop()
+        await stack.stop()
     }
 
     @Test("under overflow to the spool, each key's envelopes reach Kafka in the order its requests were made")
     func overflowKeepsOrder() async throws {
-        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
-        let topic = IntegrationBroker.uniqueTopic("overflow-order")
-        let upstream = try await UpstreamApp.start()
-        defer { upstream.stop() }
+        let stack = try await PublisherStack.start("overflow-order")
         // Room for about three exchanges (each holds two 64 KiB capture buffers). Until the first
         // reachability check gives up (2 s, the broker is down) nothing leaves the queue, so the
         // first exchanges wait there while later ones of the same clients overflow to the spool.
-        let producer = try await ProducerProcess.start(arguments: Self.producerArguments(
-            upstream: upstream, broker: broker.bootstrap, topic: topic,
-            spool: ProducerProcess.temporarySpool(), extra: ["--overflow-policy", "spool", "--queue-max-bytes", "400KiB"]))
+        let producer = try await stack.producer(["--overflow-policy", "spool", "--queue-max-bytes", "400KiB"])
         // Eight clients, one key each, each sending its requests one after another on its own
         // connection. (A request sent on a new connection the moment a response arrives may
         // overtake it: with --durability memory an exchange is handed over just after its response.)
@@ -388,8 +355,8 @@ struct PublisherResilienceTests {
             return await group.reduce(into: [String]()) { $0 += $1 }
         }
         #expect(acknowledged.count == 48)
-        try await broker.start()
-        let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
+        try await stack.broker?.start()
+        let collector = try stack.collector()
         let missing = try await collector.waitForAll(Set(acknowledged), timeout: .seconds(60))
         #expect(missing.isEmpty)
         #expect(try await producer.metric("auditshipper_exchanges_spooled_total") == 48)
@@ -399,18 +366,14 @@ struct PublisherResilienceTests {
         }
         try await collector.stop()
         #expect(await producer.terminate() == 0)
-        await broker.stop()
+        await stack.stop()
     }
 
     @Test("a damaged spool record is skipped and counted; the rest is replayed after a graceful stop and restart")
     func damagedSpool() async throws {
-        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
-        let topic = IntegrationBroker.uniqueTopic("damaged")
-        let spool = ProducerProcess.temporarySpool()
-        let upstream = try await UpstreamApp.start()
-        defer { upstream.stop() }
-        let arguments = Self.producerArguments(upstream: upstream, broker: broker.bootstrap, topic: topic, spool: spool)
-        let first = try await ProducerProcess.start(arguments: arguments)
+        let stack = try await PublisherStack.start("damaged")
+        let spool = stack.spool
+        let first = try await stack.producer()
         for index in 0..<5 {
             _ = try await HTTPTestClient.send("\(first.proxyURL)/api/echo", headers: [
                 ("Content-Type", "application/json"), ("X-Request-ID", "damaged-\(index)"), ("X-Tenant", "t"),
@@ -426,9 +389,9 @@ struct PublisherResilienceTests {
         bytes[header + (bytes.count - header) / 2] ^= 0xFF
         try bytes.write(to: URL(fileURLWithPath: path))
 
-        try await broker.start()
-        let second = try await ProducerProcess.start(arguments: arguments)
-        let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
+        try await stack.broker?.start()
+        let second = try await stack.producer()
+        let collector = try stack.collector()
         try await Waiting.until("four replayed envelopes", timeout: .seconds(30)) { collector.all.count >= 4 }
         try await second.waitUntilDrained(timeout: .seconds(30))
         try await collector.waitUntilCaughtUp()
@@ -437,18 +400,13 @@ struct PublisherResilienceTests {
         #expect(second.log.contains("damaged"))
         try await collector.stop()
         #expect(await second.terminate() == 0)
-        await broker.stop()
+        await stack.stop()
     }
 
     @Test("an envelope too large for Kafka, spooled during an outage, is dropped and counted on replay, and the replay goes on")
     func tooLargeDuringReplay() async throws {
-        let broker = LocalBroker(port: LocalBroker.freePort(), s3: false)
-        let topic = IntegrationBroker.uniqueTopic("too-large")
-        let spool = ProducerProcess.temporarySpool()
-        let upstream = try await UpstreamApp.start()
-        defer { upstream.stop() }
-        let arguments = Self.producerArguments(upstream: upstream, broker: broker.bootstrap, topic: topic, spool: spool)
-        let producer = try await ProducerProcess.start(arguments: arguments)
+        let stack = try await PublisherStack.start("too-large")
+        let producer = try await stack.producer()
         // Broker down: all three spool. The middle one's key (its X-Tenant, 60 KB) does not fit
         // beside a full 1 MB chunk, so Kafka can never take it.
         for (index, tenant, bytes) in [(0, "t", 4000), (1, String(repeating: "k", count: 60_000), 990_000), (2, "t", 4000)] {
@@ -460,8 +418,8 @@ struct PublisherResilienceTests {
         try await producer.waitForMetric("auditshipper_exchanges_spooled_total", atLeast: 3, timeout: .seconds(15))
         #expect(try await producer.metric("auditshipper_exchanges_spooled_total") == 3)
 
-        try await broker.start()
-        let collector = try EnvelopeCollector(topic: topic, bootstrap: broker.bootstrap)
+        try await stack.broker?.start()
+        let collector = try stack.collector()
         try await Waiting.until("two envelopes replayed and the spool empty", timeout: .seconds(60)) {
             guard collector.all.count >= 2 else { return false }
             return try await producer.metric("auditshipper_spool_files") == 0
@@ -472,7 +430,7 @@ struct PublisherResilienceTests {
         #expect(try await producer.metric("auditshipper_spool_files") == 0, "the replay stopped at the too-large envelope")
         try await collector.stop()
         #expect(await producer.terminate() == 0, "shutdown hung behind the replay")
-        await broker.stop()
+        await stack.stop()
     }
 }
 

@@ -46,21 +46,21 @@ struct HostileTrafficTests {
     func hugeHeaders() async throws {
         let harness = try await Harness.start(["--route", "POST /orders/**"])
         // Raw connections: AsyncHTTPClient, the tests' own client, cannot send heads this large.
-        func send(header: String, count: Int) throws -> String {
+        func send(header: String, count: Int) async throws -> String {
             let connection = try RawHTTPConnection(port: harness.producer.proxyPort)
             defer { connection.close() }
             let head = "POST /orders/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + "\(header): \(String(repeating: "h", count: count))\r\nContent-Length: 7\r\n\r\n{\"a\":1}"
             try? connection.send(Array(head.utf8))
-            return String(decoding: connection.readUntilClosed(timeout: .seconds(10)).bytes, as: UTF8.self)
+            return String(decoding: await connection.readUntilClosed(timeout: .seconds(10)).bytes, as: UTF8.self)
         }
         for _ in 0..<10 {
-            let reply = try send(header: "X-Big", count: 70_000)
+            let reply = try await send(header: "X-Big", count: 70_000)
             #expect(reply.hasPrefix("HTTP/1.1 431"), "\(reply.prefix(200))")
         }
         // Just under the limit as received, over it once the proxy adds its forwarding headers:
         // refused before AsyncHTTPClient could trap on it.
-        let edge = try send(header: "X-Edge", count: 64 * 1024 - 300)
+        let edge = try await send(header: "X-Edge", count: 64 * 1024 - 300)
         #expect(edge.hasPrefix("HTTP/1.1 431"), "\(edge.prefix(200))")
         let normal = try await HTTPTestClient.send(
             "\(harness.producer.proxyURL)/orders/7", headers: [("Content-Type", "application/json"), ("X-Request-ID", "after-big")],
@@ -178,7 +178,8 @@ struct HostileTrafficTests {
         let served = try await HTTPTestClient.send("\(harness.producer.proxyURL)/other", method: .GET)
         #expect(served.status == 200)
         let start = ContinuousClock.now
-        let outcomes = connections.map { $0.readUntilClosed(timeout: .seconds(8)) }
+        var outcomes: [(bytes: [UInt8], closed: Bool)] = []
+        for connection in connections { outcomes.append(await connection.readUntilClosed(timeout: .seconds(8))) }
         let elapsed = ContinuousClock.now - start
         #expect(outcomes.allSatisfy { $0.closed }, "\(outcomes.filter { !$0.closed }.count) still open")
         #expect(outcomes.allSatisfy { String(decoding: $0.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 408") })
@@ -239,7 +240,7 @@ struct HostileTrafficTests {
         let harness = try await Harness.start(["--route", "POST /orders/**"])
         let connection = try RawHTTPConnection(port: harness.producer.proxyPort)
         try connection.send(Array("GET /downloads/stream?bytes=100000 HTTP/1.0\r\nExpect: 100-continue\r\n\r\n".utf8))
-        let (bytes, closed) = connection.readUntilClosed(timeout: .seconds(10))
+        let (bytes, closed) = await connection.readUntilClosed(timeout: .seconds(10))
         connection.close()
         let text = String(decoding: bytes, as: UTF8.self)
         let head = text.components(separatedBy: "\r\n\r\n").first ?? ""
@@ -258,7 +259,7 @@ struct HostileTrafficTests {
         for round in 0..<2000 {
             let connection = try RawHTTPConnection(port: harness.producer.proxyPort)
             try? connection.send(MalformedRequest.make(using: &generator))
-            if round % 3 == 0 { _ = connection.readUntilClosed(timeout: .milliseconds(20)) }
+            if round % 3 == 0 { _ = await connection.readUntilClosed(timeout: .milliseconds(20)) }
             connection.close()
             if round % 250 == 0 {
                 #expect(try await harness.healthy(), "round \(round)")

@@ -36,8 +36,15 @@ struct RawHTTPConnection {
     }
 
     /// Reads until the server closes the connection or `timeout` passes without a byte;
-    /// `closed` tells which.
-    func readUntilClosed(timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
+    /// `closed` tells which. The blocking reads run on a thread of their own: on the cooperative
+    /// pool (two threads on two cores) they would stall every other test of the run.
+    func readUntilClosed(timeout: Duration) async -> (bytes: [UInt8], closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: blockingReadUntilClosed(timeout: timeout)) }.start()
+        }
+    }
+
+    private func blockingReadUntilClosed(timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
         var interval = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         setsockopt(socketDescriptor, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
         var received: [UInt8] = []

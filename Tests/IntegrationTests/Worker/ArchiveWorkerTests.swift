@@ -47,8 +47,9 @@ struct ArchiveWorkerTests {
             return ids
         }
 
-        /// Waits until the worker's calls satisfy `condition`.
-        func waitFor(_ what: String, timeout: Duration = .seconds(30), _ condition: @escaping (ScriptedConsumer.Calls) -> Bool) async throws {
+        /// Waits until the worker's calls satisfy `condition`. The deadline is generous: beside
+        /// the whole suite on 2 cores the worker's first steps took over 30 s in one CI run.
+        func waitFor(_ what: String, timeout: Duration = .seconds(120), _ condition: @escaping (ScriptedConsumer.Calls) -> Bool) async throws {
             try await Waiting.until(what, timeout: timeout, interval: .milliseconds(20), detail: { "\(consumer.recorded)" }) {
                 condition(consumer.recorded)
             }

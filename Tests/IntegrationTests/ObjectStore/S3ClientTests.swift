@@ -5,7 +5,7 @@ import Testing
 
 /// The S3 client against a real S3 endpoint (moto_server on 127.0.0.1): odd keys round-trip,
 /// ranges, paged listings, deletes, and conditional writes that let only the first writer win.
-@Suite("S3 client against moto", .fixtures)
+@Suite("S3 client against moto", .serialized, .fixtures)
 struct S3ClientTests {
     static func client(_ moto: MotoServer) throws -> S3Client {
         S3Client(configuration: S3Configuration(

@@ -59,7 +59,7 @@ struct PublisherResilienceTests {
                         "\(producer.proxyURL)/api/echo",
                         headers: [("Content-Type", "application/json"), ("X-Request-ID", requestID), ("X-Tenant", "tenant-\(index % 3)")],
                         body: Self.body(index, bytes: bytes),
-                        timeout: .seconds(10)
+                        timeout: .seconds(30)
                     )
                     guard let reply, reply.status == 200 else { return nil }
                     return Answer(requestID: requestID, receipt: reply.headers.first(name: "X-Audit-Receipt").flatMap(ExchangeReceipt.init(headerValue:)))
@@ -118,10 +118,11 @@ struct PublisherResilienceTests {
         }
         // A response that waited for Kafka would take its delivery timeout (60 s; the client gives
         // up at 30 s). The bounds leave room for a parallel suite loading these 2 cores (one CI run
-        // saw a single reply take 8.5 s while 48 × 8 MB uploads went through the same client).
+        // saw a single reply take 8.5 s while 48 × 8 MB uploads went through the same client, and
+        // one over 20 s while the suite's first minute started a dozen fixtures at once).
         let sorted = latencies.sorted()
         let median = sorted[sorted.count / 2], slowest = sorted[sorted.count - 1]
-        #expect(median < .seconds(1) && slowest < .seconds(20), "a response waited for Kafka: median \(median), slowest \(slowest)")
+        #expect(median < .seconds(1) && slowest < .seconds(28), "a response waited for Kafka: median \(median), slowest \(slowest)")
         // Exchanges wait in the queue until the first reachability check gives up (2 s), then spool.
         try await producer.waitForMetric("auditshipper_exchanges_spooled_total", atLeast: 60, timeout: .seconds(15))
         let spooled = try await producer.metric("auditshipper_exchanges_spooled_total")

@@ -29,7 +29,8 @@ final class MotoServer: Sendable {
                 arguments: ["-H", "127.0.0.1", "-p", String(port)], name: "moto-\(port)")
         let server = MotoServer(port: port, bucket: bucket, process: process)
         do {
-            try await Waiting.until("moto to serve 127.0.0.1:\(port)", timeout: .seconds(30), interval: .milliseconds(100), detail: { process.log }) {
+            // Importing moto takes seconds of CPU; beside the whole suite on 2 cores, over 30 s.
+            try await Waiting.until("moto to serve 127.0.0.1:\(port)", timeout: .seconds(120), interval: .milliseconds(100), detail: { process.log }) {
                 guard process.isRunning else { throw FixtureProcess.Failure(description: "moto exited (is moto[server] in the venv? run scripts/setup): \(process.log)") }
                 // moto checks no signature by default: a plain PUT creates the bucket.
                 let reply = try? await HTTPTestClient.send("\(server.url)/\(bucket)", method: .PUT, timeout: .seconds(2))

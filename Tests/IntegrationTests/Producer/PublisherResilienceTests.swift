@@ -116,13 +116,13 @@ struct PublisherResilienceTests {
             #expect(reply.status == 200)
             sent.append(requestID)
         }
-        // A response that waited for Kafka would take its delivery timeout (60 s; the client gives
-        // up at 30 s). The bounds leave room for a parallel suite loading these 2 cores (one CI run
-        // saw a single reply take 8.5 s while 48 × 8 MB uploads went through the same client, and
-        // one over 20 s while the suite's first minute started a dozen fixtures at once).
+        // A response that waited for Kafka would take its delivery timeout (60 s), so it would fail
+        // at the client's 30 s timeout above; the median says that responses do not wait. No
+        // bound on the slowest: beside the whole suite on 2 cores single replies took 8.5 s, over
+        // 20 s and 28.6 s in three runs (the in-process upstream shares the test process's threads).
         let sorted = latencies.sorted()
         let median = sorted[sorted.count / 2], slowest = sorted[sorted.count - 1]
-        #expect(median < .seconds(1) && slowest < .seconds(28), "a response waited for Kafka: median \(median), slowest \(slowest)")
+        #expect(median < .seconds(1), "responses waited for Kafka: median \(median), slowest \(slowest)")
         // Exchanges wait in the queue until the first reachability check gives up (2 s), then spool.
         try await producer.waitForMetric("auditshipper_exchanges_spooled_total", atLeast: 60, timeout: .seconds(15))
         let spooled = try await producer.metric("auditshipper_exchanges_spooled_total")

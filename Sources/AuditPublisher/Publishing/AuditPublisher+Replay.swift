@@ -50,14 +50,15 @@ extension AuditPublisher {
             await send(entry, exchangeID: exchangeID, kind: .replayed) { action, _ in
                 switch action {
                 // A too-large one is dropped (counted by send) and must not hold the segment.
-                case .delivered, .dropTooLarge: batch.record(index, delivered: true)
-                case .keepInSpool, .spool: batch.record(index, delivered: false)
+                case .delivered: batch.record(index, .delivered)
+                case .dropTooLarge: batch.record(index, .dropped)
+                case .keepInSpool, .spool: batch.record(index, .kept)
                 case .ignore: break
                 }
             }
         }
-        let (prefix, delivered) = await batch.wait()
-        metrics.replayed.increment(by: Int64(delivered))
+        let (prefix, replayed) = await batch.wait()
+        metrics.replayed.increment(by: Int64(replayed))
         if prefix == replay.entries.count {
             try await spool.finished(laneReplay)
             // With disk durability every exchange passes here: one line per segment is noise.

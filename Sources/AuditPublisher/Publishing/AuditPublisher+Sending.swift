@@ -42,14 +42,18 @@ extension AuditPublisher {
         settled: @escaping @Sendable (PublisherStateMachine.SendAction, SendFailure?) -> Void
     ) async {
         let records = EnvelopeChunker.split(entry.record, id: exchangeID, messageMaxBytes: configuration.messageMaxBytes)
-        let id = machine.withLock { $0.sendStarted(kind) }
+        let id = machine.withLock { machine in
+            let id = machine.sendStarted(kind)
+            recordInFlight(machine)
+            return id
+        }
         let delivery = EntryDelivery(chunks: records.count, onDelivered: { report in
-            let action = self.machine.withLock { $0.sendFinished(id, .delivered) }
+            let action = self.sendFinished(id, .delivered)
             if action == .delivered { self.logDelivery(exchangeID, report) }
             settled(action, nil)
         }, onFailed: { [metrics] failure in
             metrics.kafkaError(code: failure.error.rdKafkaErrorName ?? "\(failure.error.code)").increment()
-            settled(self.machine.withLock { $0.sendFinished(id, .failed) }, failure)
+            settled(self.sendFinished(id, .failed), failure)
         })
         for record in records {
             let message = KafkaProducerMessage(
@@ -65,7 +69,7 @@ extension AuditPublisher {
                     delivery.refused(error)
                     return
                 }
-                let action = machine.withLock { $0.sendFinished(id, .tooLarge) }
+                let action = sendFinished(id, .tooLarge)
                 if action == .dropTooLarge {
                     drop(exchangeID, sequence: Self.sequence(of: entry), .tooLarge, "\(error)", kafkaError: error)
                 }
@@ -76,6 +80,21 @@ extension AuditPublisher {
                 return
             }
         }
+    }
+
+    /// Reports a send's outcome to the state machine.
+    private func sendFinished(_ id: PublisherStateMachine.SendID, _ outcome: PublisherStateMachine.SendOutcome) -> PublisherStateMachine.SendAction {
+        machine.withLock { machine in
+            let action = machine.sendFinished(id, outcome)
+            recordInFlight(machine)
+            return action
+        }
+    }
+
+    /// Sets the in-flight gauge inside the state machine's lock, so that two updates cannot land
+    /// in the other order and leave a stale count (a gauge update is an atomic store, no I/O).
+    private func recordInFlight(_ machine: PublisherStateMachine) {
+        metrics.inFlight.record(machine.inFlightCount)
     }
 
     /// Spools an entry whatever the mode (it overflowed the queue, or durability is `disk`);

@@ -11,6 +11,8 @@ struct PublisherMetrics: Sendable {
     /// The capacity of the spool segment being replayed (read whole; its entries share it).
     let replayBytes = Gauge(label: "auditshipper_spool_replay_bytes")
     let kafkaReachable = Gauge(label: "auditshipper_kafka_reachable")
+    /// Envelopes handed to Kafka whose outcome (acknowledged or failed) is not known yet.
+    let inFlight = Gauge(label: "auditshipper_kafka_in_flight")
     let deliveryLatency = Timer(label: "auditshipper_delivery_latency_seconds", preferredDisplayUnit: .seconds)
 
     func dropped(reason: DropReason) -> Counter {

@@ -1,10 +1,20 @@
 import Synchronization
 
 /// Waits for the outcomes of one replayed spool segment and tells how many entries, counted
-/// from the start, were delivered.
+/// from the start, are done with (the spool may forget them) and how many of those Kafka took.
 final class ReplayBatch: Sendable {
+    /// What became of one replayed entry.
+    enum Outcome: Sendable {
+        /// Kafka acknowledged it.
+        case delivered
+        /// Dropped for good (too large for Kafka; counted where it was dropped).
+        case dropped
+        /// Not taken, or never sent: it stays in the spool for the next round.
+        case kept
+    }
+
     private struct State {
-        var outcomes: [Bool?]
+        var outcomes: [Outcome?]
         var pending: Int
         var waiter: CheckedContinuation<Void, Never>?
         var isCancelled = false
@@ -16,10 +26,11 @@ final class ReplayBatch: Sendable {
         state = Mutex(State(outcomes: Array(repeating: nil, count: count), pending: count))
     }
 
-    func record(_ index: Int, delivered: Bool) {
+    /// An entry's outcome; only the first one for an entry counts, an index out of range is ignored.
+    func record(_ index: Int, _ outcome: Outcome) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.outcomes[index] == nil else { return nil }
-            state.outcomes[index] = delivered
+            guard state.outcomes.indices.contains(index), state.outcomes[index] == nil else { return nil }
+            state.outcomes[index] = outcome
             state.pending -= 1
             guard state.pending == 0 else { return nil }
             defer { state.waiter = nil }
@@ -28,16 +39,17 @@ final class ReplayBatch: Sendable {
         waiter?.resume()
     }
 
-    /// Marks entries never handed to Kafka as not delivered.
+    /// Marks entries never handed to Kafka as kept.
     func abandon(from index: Int) {
         let count = state.withLock { $0.outcomes.count }
-        for remaining in index..<count { record(remaining, delivered: false) }
+        for remaining in max(0, index)..<max(0, index, count) { record(remaining, .kept) }
     }
 
     /// Waits for every outcome, or until the task is cancelled (shutdown: what is not known to be
-    /// delivered stays in the spool); returns the length of the delivered prefix and the total
-    /// delivered.
-    func wait() async -> (prefix: Int, delivered: Int) {
+    /// delivered stays in the spool); returns the length of the prefix that is done with and the
+    /// number delivered within it. Entries delivered after a kept one are sent again with it next
+    /// round, so they count as replayed only once, when their prefix leaves the spool.
+    func wait() async -> (prefix: Int, replayed: Int) {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let done = state.withLock { state -> Bool in
@@ -56,7 +68,8 @@ final class ReplayBatch: Sendable {
             waiter?.resume()
         }
         return state.withLock { state in
-            (state.outcomes.prefix { $0 == true }.count, state.outcomes.filter { $0 == true }.count)
+            let prefix = state.outcomes.prefix { $0 == .delivered || $0 == .dropped }
+            return (prefix.count, prefix.filter { $0 == .delivered }.count)
         }
     }
 }

@@ -116,19 +116,20 @@ final class ServiceProcess: Sendable {
         }
     }
 
-    /// Waits until the producer holds nothing for Kafka: its queue and spool are empty, a broker
-    /// answers, and every captured exchange was published, replayed or dropped.
+    /// Waits until the producer holds nothing for Kafka: its queue and spool are empty, no send
+    /// waits for its outcome, a broker answers, and every captured exchange was published,
+    /// replayed or dropped.
     func waitUntilDrained(timeout: Duration) async throws {
         try await Waiting.until("the producer to drain", timeout: timeout, interval: .milliseconds(250), detail: { String(log.suffix(3000)) }) {
             var values: [String: Double] = [:]
             for name in ["published", "replayed", "dropped", "captured"] {
                 values[name] = try await metric("auditshipper_exchanges_\(name)_total")
             }
-            for name in ["spool_files", "queue_bytes", "kafka_reachable"] {
+            for name in ["spool_files", "queue_bytes", "kafka_reachable", "kafka_in_flight"] {
                 values[name] = try await metric("auditshipper_\(name)")
             }
             let settled = (values["published"] ?? 0) + (values["replayed"] ?? 0) + (values["dropped"] ?? 0)
-            return values["spool_files"] == 0 && values["queue_bytes"] == 0 && values["kafka_reachable"] == 1
+            return values["spool_files"] == 0 && values["queue_bytes"] == 0 && values["kafka_reachable"] == 1 && values["kafka_in_flight"] == 0
                 && settled >= (values["captured"] ?? 0)
         }
     }

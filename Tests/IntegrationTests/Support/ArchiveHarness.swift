@@ -94,8 +94,11 @@ enum ArchiveHarness {
     }
 
     /// Produces `total` exchanges in batches of 100, `pause` apart: the first batch before the
-    /// consumer starts (`start`), the rest while it is SIGKILLed three times, each time once it
-    /// has archived something and a random 0.5–2 s later, and started again each time.
+    /// consumer starts (`start`), the rest in four slices while it is SIGKILLed three times and
+    /// started again each time. Each slice starts after the consumer it feeds started, so that
+    /// consumer always has new records to archive: it is killed once it has archived something
+    /// and a random 0.5–2 s later, mid-load (a consumer that had found nothing new because the
+    /// feed ran ahead of a slow start would wait for its first envelope in vain).
     /// - Returns: The ids produced and the consumer left running (the caller terminates it).
     static func produceWhileKilling(
         total: Int,
@@ -104,31 +107,37 @@ enum ArchiveHarness {
         pause: Duration,
         start: () async throws -> ServiceProcess
     ) async throws -> (ids: [String], consumer: ServiceProcess) {
-        var ids = try await produce(0..<100, to: topic, producer: producer)
+        var ids = try await produce(0..<min(100, total), to: topic, producer: producer)
         var consumer = try await start()
-        do {
+        let kills = 3
+        let rest = max(0, total - 100)
+        for slice in 0...kills {
+            let range = (100 + rest * slice / (kills + 1))..<(100 + rest * (slice + 1) / (kills + 1))
             let feeding = Task {
                 var ids: [String] = []
-                for first in stride(from: 100, to: total, by: 100) {
-                    ids += try await produce(first..<min(first + 100, total), to: topic, producer: producer)
+                for first in stride(from: range.lowerBound, to: range.upperBound, by: 100) {
+                    ids += try await produce(first..<min(first + 100, range.upperBound), to: topic, producer: producer)
                     try await Task.sleep(for: pause)
                 }
                 return ids
             }
-            for _ in 0..<3 {
-                try await consumer.waitForMetric("auditshipper_archive_envelopes_total", atLeast: 1, timeout: .seconds(90))
-                // A random moment of its work, not a synchronization: the kill lands mid-segment,
-                // mid-publish or mid-commit.
-                try await Task.sleep(for: .milliseconds(Int.random(in: 500...2_000)))
+            do {
+                if slice < kills {
+                    try await consumer.waitForMetric("auditshipper_archive_envelopes_total", atLeast: 1, timeout: .seconds(90))
+                    // A random moment of its work, not a synchronization: the kill lands mid-segment,
+                    // mid-publish or mid-commit.
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 500...2_000)))
+                    consumer.kill()
+                }
+                ids += try await feeding.value
+                if slice < kills { consumer = try await start() }
+            } catch {
+                feeding.cancel()
                 consumer.kill()
-                consumer = try await start()
+                throw error
             }
-            ids += try await feeding.value
-            return (ids, consumer)
-        } catch {
-            consumer.kill()
-            throw error
         }
+        return (ids, consumer)
     }
 
     /// Produces 1,000 exchanges through a rebalance of a two-member group: the first member

@@ -13,9 +13,10 @@ struct EnvelopeThreadsTests {
     @Test("envelopes are built on threads at a lower priority, and the caller's stays as it was")
     func runsAtLowerPriority() async {
         let callerNice = Self.currentNice()
+        let threads = EnvelopeThreads(count: 2)
         let results = await withTaskGroup(of: (Int32, Int).self) { group in
             for index in 0..<8 {
-                group.addTask { await EnvelopeThreads.run { (Self.currentNice(), index * index) } }
+                group.addTask { await threads.run { (Self.currentNice(), index * index) } }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }

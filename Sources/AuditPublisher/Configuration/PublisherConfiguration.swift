@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Settings of an ``AuditPublisher``.
 public struct PublisherConfiguration: Sendable {
     /// The Kafka topic envelopes go to.
@@ -24,6 +26,12 @@ public struct PublisherConfiguration: Sendable {
     /// needed) or `.disk` (every exchange spooled before its response ends).
     /// Default: `.memory` (see BENCHMARKS.md for the cost of `.disk`).
     public var durability: Durability = .memory
+
+    /// How many envelopes are built at once (decoding, redaction, encoding, hashing), on as many
+    /// threads; they reach Kafka (or the spool) in arrival order whichever finishes first. Values
+    /// below 1 count as 1.
+    /// Default: the number of cores.
+    public var buildThreads: Int = System.coreCount
 
     /// The Kafka message limit; larger envelopes are split into chunks.
     /// Default: 1,000,000 bytes (Kafka's default), the same as ``KafkaProducerConfiguration/messageMaxBytes``.

@@ -14,12 +14,12 @@ extension AuditPublisher {
         entry.record.header(sequenceHeader).flatMap { Int64($0) }
     }
 
-    /// Builds the envelope of a queued exchange on ``EnvelopeThreads``, one at a time (keeping
-    /// order): validating, hashing and copying the bodies takes milliseconds per MB, which on an
-    /// event loop (Swift concurrency's executor in audit-producer) would hold up every connection
-    /// served by that loop, and at normal priority would take cores from requests in flight.
+    /// Builds the envelope of a queued exchange on ``envelopeThreads``: validating, hashing and
+    /// copying the bodies takes milliseconds per MB, which on an event loop (Swift concurrency's
+    /// executor in audit-producer) would hold up every connection served by that loop, and at
+    /// normal priority would take cores from requests in flight.
     func entry(for exchange: CapturedExchange) async -> SpoolEntry {
-        await EnvelopeThreads.run { self.buildEntry(for: exchange) }
+        await envelopeThreads.run { self.buildEntry(for: exchange) }
     }
 
     /// Builds the envelope of an exchange that overflowed the queue, off the event loops but at

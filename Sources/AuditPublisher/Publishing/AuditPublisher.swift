@@ -12,8 +12,9 @@ import Synchronization
 /// - A queue bounded in bytes takes exchanges from the request path without waiting; when it is
 ///   full the ``OverflowPolicy`` applies (spool, drop or block). With ``Durability/disk`` every
 ///   exchange goes through the spool instead, before its response ends.
-/// - Envelopes are built (redaction, encoding) off the response path and split into chunks when
-///   larger than the Kafka message limit.
+/// - Envelopes are built (redaction, encoding) off the response path, several at once
+///   (``PublisherConfiguration/buildThreads``) and handed on in arrival order, and split into
+///   chunks when larger than the Kafka message limit.
 /// - While Kafka is unreachable, when a delivery fails, or after an overflow, envelopes go to a
 ///   checksummed disk spool; once Kafka answers again the spool is replayed in order and deleted,
 ///   and envelopes go straight to Kafka again. Order is kept: nothing is sent directly while
@@ -31,6 +32,8 @@ public final class AuditPublisher: Service, ExchangeSink {
     let configuration: PublisherConfiguration
     let producer: KafkaProducer
     let builder: EnvelopeBuilder
+    /// Where queued exchanges' envelopes are built, at a lower priority than requests.
+    let envelopeThreads: EnvelopeThreads
     let queue: ExchangeQueue
     /// With ``Durability/disk``: the bytes of exchanges on their way to the spool, bounded by
     /// ``PublisherConfiguration/queueMaxBytes``.
@@ -47,8 +50,9 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// Drops waiting to be announced on the topic by a drop notice.
     let pendingDrops = Mutex(PendingDrops())
     /// Where envelopes of exchanges that overflow the queue are built (see
-    /// ``overflowEntry(for:)``), one at a time, in order, under the order gate.
-    let overflowQueue = DispatchQueue(label: "auditshipper.overflow-envelopes")
+    /// ``overflowEntry(for:)``), up to ``PublisherConfiguration/buildThreads`` at once, spooled
+    /// in order under the order gate.
+    let overflowQueue = DispatchQueue(label: "auditshipper.overflow-envelopes", attributes: .concurrent)
     /// Where envelopes are built with ``Durability/disk``, while their responses wait.
     let durableQueue = DispatchQueue(label: "auditshipper.durable-envelopes", qos: .userInitiated, attributes: .concurrent)
     /// Entries whose delivery failed, posted by librdkafka's delivery-report thread (which must
@@ -67,6 +71,7 @@ public final class AuditPublisher: Service, ExchangeSink {
         self.configuration = configuration
         self.producer = producer
         self.builder = EnvelopeBuilder(configuration: configuration)
+        self.envelopeThreads = EnvelopeThreads(count: configuration.buildThreads)
         self.queue = ExchangeQueue(maxBytes: configuration.queueMaxBytes)
         self.durableAdmission = ByteAdmission(limit: configuration.queueMaxBytes)
         self.spool = try Spool(configuration: configuration.spool)
@@ -137,12 +142,20 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// Spools the exchanges still queued, oldest first, and then `exchange`, under the order gate
     /// (first come, first served): an overflowing exchange never reaches the spool before older
     /// ones, and while it waits newer ones overflow behind it instead of entering the queue.
+    /// Their envelopes are built several at once and spooled in order.
     private func spoolInOrder(after exchange: CapturedExchange, endingOverflow: Bool) async {
         await orderGate.withGate {
-            for older in queue.takeAll() {
-                await store(await overflowEntry(for: older), exchangeID: older.exchangeID)
-            }
-            await store(await overflowEntry(for: exchange), exchangeID: exchange.exchangeID)
+            let pending = queue.takeAll() + [exchange]
+            var nextIndex = 0
+            await OrderedBuilds(width: configuration.buildThreads).run(next: { () -> CapturedExchange? in
+                guard nextIndex < pending.count else { return nil }
+                defer { nextIndex += 1 }
+                return pending[nextIndex]
+            }, build: { exchange in
+                await self.overflowEntry(for: exchange)
+            }, deliver: { exchange, entry in
+                await self.store(entry, exchangeID: exchange.exchangeID)
+            })
             if endingOverflow { queue.endOverflow() }
         }
     }
@@ -176,14 +189,23 @@ public final class AuditPublisher: Service, ExchangeSink {
         await close(before: drainDeadline, failureSpooler: failureSpooler)
     }
 
-    /// Publishes queued exchanges one at a time, in order, until the queue is finished and empty.
+    /// Publishes queued exchanges in order until the queue is finished and empty, building up to
+    /// ``PublisherConfiguration/buildThreads`` envelopes at once.
     private func publishQueued() async {
+        let builds = OrderedBuilds<CapturedExchange, SpoolEntry>(width: configuration.buildThreads)
         while await queue.waitForItem() {
-            // Taken under the gate: an overflow may have spooled it meanwhile.
+            // Taken under the gate: an overflow may have spooled them meanwhile. An overflow
+            // waiting for the gate stops the taking; the envelopes being built go out first.
             await orderGate.withGate {
-                guard let exchange = queue.take() else { return }
-                metrics.queueBytes.record(queue.queuedBytes)
-                await publish(await entry(for: exchange), exchangeID: exchange.exchangeID)
+                await builds.run(next: { () -> CapturedExchange? in
+                    guard orderGate.waiting == 0, let exchange = queue.take() else { return nil }
+                    metrics.queueBytes.record(queue.queuedBytes)
+                    return exchange
+                }, build: { exchange in
+                    await self.entry(for: exchange)
+                }, deliver: { exchange, entry in
+                    await self.publish(entry, exchangeID: exchange.exchangeID)
+                })
             }
         }
     }

@@ -11,21 +11,28 @@ import Glibc
 /// On a busy machine that work would otherwise take a core from a request in flight, which is how
 /// auditing would show in the responses' tail latency. On Linux these threads raise their own nice
 /// value, so the scheduler serves request-serving threads first and envelopes use what is left.
-enum EnvelopeThreads {
+final class EnvelopeThreads: Sendable {
     /// The nice value the threads take on Linux (0 is the default, 19 the lowest priority).
     static let niceValue: Int32 = 10
 
-    private static let pool: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
+    private let pool: NIOThreadPool
+
+    /// Starts `count` threads (at least one).
+    init(count: Int) {
+        pool = NIOThreadPool(numberOfThreads: max(1, count))
         pool.start()
-        return pool
-    }()
+    }
+
+    deinit {
+        pool.shutdownGracefully { _ in }
+    }
 
     /// Runs `body` on one of the threads and returns its result.
-    static func run<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
-        // The pool is never shut down, so it is always active; the fallback only satisfies the API.
+    func run<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
+        // The pool is shut down only when this object goes away, so it is active while anyone can
+        // call this; the fallback only satisfies the API.
         let result = try? await pool.runIfActive { () -> Value in
-            lowerPriority()
+            Self.lowerPriority()
             return body()
         }
         return result ?? body()

@@ -93,6 +93,9 @@ struct ProducerOptions: ParsableArguments {
     @Option(name: .long, help: "Most bytes of exchanges waiting for Kafka in memory (with --durability disk: being built and spooled; a response waits for room), e.g. 256MiB. Env: AUDIT_QUEUE_MAX_BYTES. Default: 256MiB.")
     var queueMaxBytes: String?
 
+    @Option(name: .long, help: "Envelopes built at once, on as many threads (decoding, redaction, encoding, hashing); they reach Kafka in arrival order. 1 to 256. Env: AUDIT_BUILD_THREADS. Default: the number of cores.")
+    var buildThreads: String?
+
     @Option(name: .long, help: "When the queue is full: spool (to disk), drop (counted) or block (adds latency). Env: AUDIT_OVERFLOW_POLICY. Default: spool.")
     var overflowPolicy: String?
 

@@ -20,6 +20,9 @@ struct ProducerSettings {
     var publisher: PublisherConfiguration
     var logLevel: Logger.Level
 
+    /// The most envelope-building threads `--build-threads` may ask for.
+    static let maxBuildThreads = 256
+
     /// - Throws: ``ConfigurationError`` naming the first bad setting.
     init(options: ProducerOptions, environment: [String: String]) throws {
         let reader = SettingReader(environment: environment)
@@ -46,6 +49,10 @@ struct ProducerSettings {
         publisher.topic = reader.value(options.kafkaTopic, flag: "kafka-topic", env: "AUDIT_KAFKA_TOPIC")?.value ?? publisher.topic
         publisher.keyHeader = reader.value(options.keyHeader, flag: "key-header", env: "AUDIT_KEY_HEADER")?.value
         publisher.queueMaxBytes = try reader.bytes(options.queueMaxBytes, flag: "queue-max-bytes", env: "AUDIT_QUEUE_MAX_BYTES", default: publisher.queueMaxBytes)
+        publisher.buildThreads = try reader.count(options.buildThreads, flag: "build-threads", env: "AUDIT_BUILD_THREADS", default: publisher.buildThreads)
+        guard publisher.buildThreads <= Self.maxBuildThreads else {
+            throw ConfigurationError("--build-threads / AUDIT_BUILD_THREADS", "\(publisher.buildThreads) is more than \(Self.maxBuildThreads) threads")
+        }
         publisher.drainTimeout = try reader.seconds(options.drainTimeout, flag: "drain-timeout", env: "AUDIT_DRAIN_TIMEOUT", default: publisher.drainTimeout)
         publisher.messageMaxBytes = kafka.messageMaxBytes
         publisher.bodyDecoding.maxBytes = capture.bodyCaptureLimit

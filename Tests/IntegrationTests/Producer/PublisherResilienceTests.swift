@@ -102,7 +102,8 @@ struct PublisherResilienceTests {
     @Test("broker down at start: responses stay fast, envelopes spool, then all arrive once, in order per key")
     func brokerDownAtStart() async throws {
         let stack = try await PublisherStack.start("down")
-        let producer = try await stack.producer()
+        // Four builders: envelopes finish out of order and must still reach the spool in order.
+        let producer = try await stack.producer(["--build-threads", "4"])
 
         var sent: [String] = []
         var latencies: [Duration] = []
@@ -340,7 +341,8 @@ struct PublisherResilienceTests {
         // Room for about three exchanges (each holds two 64 KiB capture buffers). Until the first
         // reachability check gives up (2 s, the broker is down) nothing leaves the queue, so the
         // first exchanges wait there while later ones of the same clients overflow to the spool.
-        let producer = try await stack.producer(["--overflow-policy", "spool", "--queue-max-bytes", "400KiB"])
+        // Four builders on two cores: envelopes finish out of order and must still go out in order.
+        let producer = try await stack.producer(["--overflow-policy", "spool", "--queue-max-bytes", "400KiB", "--build-threads", "4"])
         // Eight clients, one key each, each sending its requests one after another on its own
         // connection. (A request sent on a new connection the moment a response arrives may
         // overtake it: with --durability memory an exchange is handed over just after its response.)

@@ -1,9 +1,11 @@
 """The app of the FastAPI peer benchmark: one JSON echo, served three ways. Like a typical API
 handler it parses the request's JSON and serializes its answer (what makes 1 MiB cost the app
-milliseconds, as in issue 17's measurements).
+milliseconds, as in issue 17's measurements). Beside it, a cheap echo that sends the request's
+bytes back without parsing them (issue 25: an app faster than the envelope builder).
 
 - `POST /plain/echo` and `POST /captured/echo`: the request's JSON back as the response (the same
   handler; audit-producer captures the second when it fronts the app);
+- `POST /plain/raw` and `POST /captured/raw`: the cheap echo, as JSON, unparsed;
 - `POST /recipe/echo`: the same handler behind the classic FastAPI auditing recipe, a custom
   `APIRoute` that awaits `request.body()`, buffers the whole response body and logs both in a
   `BackgroundTask` (to the file named by AUDIT_RECIPE_LOG).
@@ -49,7 +51,13 @@ async def echo(request: Request) -> Response:
     return JSONResponse(await request.json())
 
 
+async def raw_echo(request: Request) -> Response:
+    return Response(content=await request.body(), media_type="application/json")
+
+
 app = FastAPI()
+app.add_api_route("/plain/raw", raw_echo, methods=["POST"])
+app.add_api_route("/captured/raw", raw_echo, methods=["POST"])
 app.add_api_route("/plain/echo", echo, methods=["POST"])
 app.add_api_route("/captured/echo", echo, methods=["POST"])
 recipe = APIRouter(route_class=AuditRoute)

@@ -1,11 +1,13 @@
-"""Capture against the FastAPI recipe it replaces, on the same app (issue 17).
+"""Capture against the FastAPI recipe it replaces, on the same app (issue 17), and capture
+behind an app cheaper than the envelope builder (issue 25).
 
 One FastAPI app (bench/fastapi_app.py, uvicorn, 1 worker) is loaded four ways, alternating rounds
 in one run: alone, with the recipe, behind audit-producer on a route it does not capture, and
 behind audit-producer capturing to Kafka. Closed loops at concurrency 1 and 4, then a paced load
 at half the app's own capacity. Each load's CPU is split by process (app, producer, broker, from
 /proc) and divided by the requests served; after each captured load the producer is waited for
-until it has sent everything, so publishing counts too.
+until it has sent everything, so publishing counts too. Then the cheap echo (no parsing) alone,
+behind audit-producer not captured and captured, closed loop at concurrency 1 and 4.
 """
 import os
 import statistics
@@ -98,3 +100,27 @@ def fastapi_peer(stack, body, args, python):
     p99 = paced["captured"]["p99"] / paced["producer, not captured"]["p99"]
     print(f"\nTargets paced, captured vs not captured: p50 {p50:.3f}x (<= 1.05: {verdict(p50 <= 1.05)}), "
           f"p99 {p99:.3f}x (<= 1.10: {verdict(p99 <= 1.10)})")
+    cheap_app(stack, body, args, pids)
+
+
+def cheap_app(stack, body, args, pids):
+    """Issue 25: the app answers faster than an envelope is built; capture must not slow it."""
+    base = f"http://127.0.0.1:{APP_PORT}"
+    proxy = f"http://127.0.0.1:{PEER_PROXY_PORT}"
+    paths = [("cheap app alone", f"{base}/plain/raw"), ("producer, not captured", f"{proxy}/plain/raw"),
+             ("captured", f"{proxy}/captured/raw")]
+    processes = list(pids)
+    results = {}
+    for connections in (1, 4):
+        results[connections] = measure(stack, paths, pids, body, connections, args.peer_seconds, args.peer_rounds)
+        print_table(f"### Cheap app (echo without parsing): 1 MiB JSON in and out, closed loop, concurrency {connections}",
+                    results[connections], processes)
+    lines = []
+    for connections in (1, 4):
+        captured, plain = results[connections]["captured"], results[connections]["producer, not captured"]
+        p99 = captured["p99"] / plain["p99"]
+        lines.append(f"captured p99 at concurrency {connections}: {p99:.3f}x of not captured (<= 1.5: {verdict(p99 <= 1.5)})")
+    four = results[4]
+    rps = four["captured"]["rps"] / four["producer, not captured"]["rps"]
+    lines.append(f"captured req/s at concurrency 4: {rps:.3f}x of not captured (>= 0.6: {verdict(rps >= 0.6)})")
+    print("\nTargets, cheap app: " + "; ".join(lines))

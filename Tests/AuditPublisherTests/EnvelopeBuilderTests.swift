@@ -25,25 +25,30 @@ struct EnvelopeBuilderTests {
         )
     }
 
-    @Test("a JSON body truncated at capture is withheld while fields are redacted (they cannot be found in it), else kept as text and flagged")
+    @Test("a JSON body truncated at capture keeps its prefix, redacted up to the cut, and is flagged; with nothing to redact the digest covers the wire")
     func truncatedBody() {
-        let body = "{\"pad\":\"" + String(repeating: "x", count: 50_000) + "\"}"
-        let withheld = EnvelopeBuilder(configuration: PublisherConfiguration()).record(for: Self.exchange(requestBody: body, limit: 10_000))
-        #expect(withheld.request.body.truncated)
-        #expect(withheld.request.body.captured == 0)
-        #expect(withheld.request.body.size == body.utf8.count)
-        #expect(withheld.request.body.sha256Of == .stored)
-        #expect(withheld.redactions.contains { $0.hasPrefix("request.body (withheld") })
+        let body = "{\"token\":\"abc\",\"pad\":\"" + String(repeating: "x", count: 50_000) + "\"}"
+        let redacted = EnvelopeBuilder(configuration: PublisherConfiguration()).record(for: Self.exchange(requestBody: body, limit: 10_000))
+        #expect(redacted.request.body.truncated)
+        #expect(redacted.request.body.size == body.utf8.count)
+        #expect(redacted.request.body.encoding == .text)
+        let stored = String(buffer: redacted.request.body.data)
+        #expect(stored.hasPrefix("{\"token\":\"[REDACTED]\",\"pad\":\"xxx"), "\(stored.prefix(40))")
+        #expect(redacted.request.body.captured == 10_000 - #""abc""#.count + #""[REDACTED]""#.count, "the prefix, with the value replaced by the marker")
+        #expect(redacted.request.body.sha256Of == .stored)
+        #expect(redacted.redactions.filter { $0.hasPrefix("request.body") } == ["request.body/token"])
 
-        var configuration = PublisherConfiguration()
-        configuration.redaction.usesDefaultFields = false
-        let record = EnvelopeBuilder(configuration: configuration).record(for: Self.exchange(requestBody: body, limit: 10_000))
-        #expect(record.request.body.truncated)
-        #expect(record.request.body.encoding == .text)
-        #expect(record.request.body.jsonError != nil)
-        #expect(record.request.body.captured == 10_000)
-        #expect(record.request.body.size == body.utf8.count)
-        #expect(record.request.body.sha256Of == .wire, "nothing redacted: the digest covers the wire bytes")
+        let plain = "{\"pad\":\"" + String(repeating: "x", count: 50_000) + "\"}"
+        for configuration in [PublisherConfiguration(), { var c = PublisherConfiguration(); c.redaction.usesDefaultFields = false; return c }()] {
+            let record = EnvelopeBuilder(configuration: configuration).record(for: Self.exchange(requestBody: plain, limit: 10_000))
+            #expect(record.request.body.truncated)
+            #expect(record.request.body.encoding == .text)
+            #expect(record.request.body.jsonError != nil)
+            #expect(record.request.body.captured == 10_000)
+            #expect(record.request.body.size == plain.utf8.count)
+            #expect(record.request.body.sha256Of == .wire, "nothing redacted: the digest covers the wire bytes")
+            #expect(!record.redactions.contains { $0.hasPrefix("request.body") })
+        }
     }
 
     @Test("credential headers are redacted by default and listed")

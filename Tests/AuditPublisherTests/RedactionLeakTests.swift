@@ -46,6 +46,9 @@ struct RedactionLeakTests {
         .json("form body split on ;", "S3cr3t-13", "user=ann;api+key=S3cr3t-13", contentType: "application/x-www-form-urlencoded; charset=utf-8"),
         .json("malformed JSON", "S3cr3t-14", #"{"password":"S3cr3t-14""#),
         Case(name: "truncated JSON", secret: "S3cr3t-15", body: Array((#"{"password":"S3cr3t-15","pad":""# + String(repeating: "x", count: 5000) + #""}"#).utf8), limit: 1000),
+        Case(name: "truncated JSON, cut inside the secret", secret: "S3cr3t-25", body: Array((#"{"a":1,"password":"S3cr3t-25"# + String(repeating: "z", count: 5000) + #""}"#).utf8), limit: 30),
+        Case(name: "truncated JSON, cut inside a nested secret object", secret: "S3cr3t-26", body: Array((#"{"credentials":{"user":"S3cr3t-26","pad":""# + String(repeating: "z", count: 5000) + #""}}"#).utf8), limit: 60),
+        Case(name: "truncated NDJSON, cut in the last line's secret", secret: "S3cr3t-27", contentType: "application/x-ndjson", body: Array(("{\"a\":1}\n{\"token\":\"S3cr3t-27" + String(repeating: "z", count: 5000) + "\"}\n").utf8), limit: 40),
         Case(name: "query parameter", secret: "S3cr3t-16", target: "/api/x?user=ann&api_key=S3cr3t-16#top"),
         Case(name: "percent-encoded query name", secret: "S3cr3t-17", target: "/api/x?access%5Ftoken=S3cr3t-17"),
         Case(name: "Referer query", secret: "S3cr3t-18", requestHeaders: [("Referer", "https://app.example/cb?code=S3cr3t-18")]),
@@ -108,7 +111,8 @@ struct RedactionLeakTests {
 
     @Test("gzip and deflate bodies are decoded, redacted and embedded as JSON; the wire encoding stays recorded")
     func decodedBodies() throws {
-        let record = EnvelopeBuilder(configuration: PublisherConfiguration()).record(for: Self.exchange(Self.cases[20]))
+        let gzipCase = try #require(Self.cases.first { $0.name == "gzip JSON" })
+        let record = EnvelopeBuilder(configuration: PublisherConfiguration()).record(for: Self.exchange(gzipCase))
         let body = record.request.body
         #expect(body.decoded == "gzip")
         #expect(body.contentEncoding == "gzip")
@@ -117,7 +121,7 @@ struct RedactionLeakTests {
         #expect(body.sha256Of == .stored)
         #expect(body.wireSha256 == nil, "redacted: no digest of the original")
 
-        var plain = Self.cases[20]
+        var plain = gzipCase
         plain.body = Compression.compress(Array(#"{"n":1}"#.utf8), format: .gzip)
         let unredacted = EnvelopeBuilder(configuration: PublisherConfiguration()).record(for: Self.exchange(plain)).request.body
         #expect(unredacted.decoded == "gzip")

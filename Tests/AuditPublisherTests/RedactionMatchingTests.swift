@@ -71,7 +71,7 @@ struct RedactionMatchingTests {
             var text = ""
             for _ in 0..<Int(random.next() % 40) { text += pieces[Int(random.next() % UInt64(pieces.count))] }
             for contentType in ["application/json", "text/plain", "application/x-www-form-urlencoded", "application/x-ndjson"] {
-                switch redactor.redact(ByteBuffer(string: text), contentType: contentType).outcome {
+                switch redactor.redact(ByteBuffer(string: text), contentType: contentType, truncated: false).outcome {
                 case .unchanged, .withheld: break
                 case .redacted(let body, _):
                     #expect(!String(buffer: body).isEmpty)
@@ -79,7 +79,7 @@ struct RedactionMatchingTests {
             }
         }
         let planted = #"{"x":[{"password":"SECRET"}]}"#
-        guard case .redacted(let body, _) = redactor.redact(ByteBuffer(string: planted), contentType: "text/plain").outcome else {
+        guard case .redacted(let body, _) = redactor.redact(ByteBuffer(string: planted), contentType: "text/plain", truncated: false).outcome else {
             Issue.record("a planted secret was not redacted")
             return
         }

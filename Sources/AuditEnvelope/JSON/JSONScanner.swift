@@ -199,13 +199,13 @@ public struct JSONScanner {
     }
 
     private func skipEscape(at index: Int) throws(JSONScanError) -> Int {
-        guard index + 1 < bytes.count else { throw JSONScanError(offset: index, reason: "unterminated escape") }
+        guard index + 1 < bytes.count else { throw JSONScanError(offset: index, reason: "unterminated escape", ranOutOfInput: true) }
         switch bytes[index + 1] {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
             UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             return index + 2
         case UInt8(ascii: "u"):
-            guard index + 6 <= bytes.count else { throw JSONScanError(offset: index, reason: "truncated \\u escape") }
+            guard index + 6 <= bytes.count else { throw JSONScanError(offset: index, reason: "truncated \\u escape", ranOutOfInput: true) }
             for offset in 2..<6 where !Self.isHexDigit(bytes[index + offset]) {
                 throw JSONScanError(offset: index + offset, reason: "invalid \\u escape")
             }
@@ -231,7 +231,7 @@ public struct JSONScanner {
         case 0xF4: length = 4; upperBound = 0x8F
         default: throw JSONScanError(offset: index, reason: "invalid UTF-8")
         }
-        guard index + length <= bytes.count else { throw JSONScanError(offset: index, reason: "truncated UTF-8 sequence") }
+        guard index + length <= bytes.count else { throw JSONScanError(offset: index, reason: "truncated UTF-8 sequence", ranOutOfInput: true) }
         let second = bytes[index + 1]
         guard second >= lowerBound, second <= upperBound else { throw JSONScanError(offset: index, reason: "invalid UTF-8") }
         for offset in 2..<length where bytes[index + offset] & 0xC0 != 0x80 {
@@ -242,7 +242,7 @@ public struct JSONScanner {
 
     private func skipLiteral(_ literal: StaticString, at index: Int) throws(JSONScanError) -> Int {
         let count = literal.utf8CodeUnitCount
-        guard index + count <= bytes.count else { throw JSONScanError(offset: index, reason: "unexpected end of input") }
+        guard index + count <= bytes.count else { throw JSONScanError(offset: index, reason: "unexpected end of input", ranOutOfInput: true) }
         let pointer = literal.utf8Start
         for offset in 0..<count where bytes[index + offset] != pointer[offset] {
             throw JSONScanError(offset: index + offset, reason: "invalid literal")

@@ -43,7 +43,7 @@ struct BodyRecordBuilder: Sendable {
         if let decodeError {
             outcome = redactor.isActive ? .withheld("content-encoded and not decoded (\(decodeError)), so fields could not be redacted") : .unchanged
         } else {
-            (outcome, isJSON) = redactor.redact(data, contentType: contentType)
+            (outcome, isJSON) = redactor.redact(data, contentType: contentType, truncated: captured.truncated)
         }
         var stored = data
         switch outcome {

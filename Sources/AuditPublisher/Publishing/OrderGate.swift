@@ -2,10 +2,10 @@ import DequeModule
 import Synchronization
 
 /// An asynchronous lock that keeps exchanges in order on their way out of the queue: the
-/// publishing loop takes and publishes one exchange at a time under it, and an exchange that
-/// overflows the queue spools the queued ones and then itself under it, so an overflowing
-/// exchange never reaches the spool before older ones of its key. Waiters are served first come,
-/// first served.
+/// publishing loop takes exchanges and publishes them in order under it (and stops taking once
+/// someone waits for it), and an exchange that overflows the queue spools the queued ones and
+/// then itself under it, so an overflowing exchange never reaches the spool before older ones of
+/// its key. Waiters are served first come, first served.
 final class OrderGate: Sendable {
     private struct State {
         var isHeld = false

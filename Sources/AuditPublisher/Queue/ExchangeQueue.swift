@@ -3,8 +3,8 @@ import DequeModule
 import Synchronization
 
 /// A queue of captured exchanges bounded in bytes, between the request path (which must never
-/// wait) and the publishing loop. The loop waits for an item (``waitForItem()``) and then takes it
-/// (``take()``) under the publisher's ``OrderGate``, so that an overflow, which empties the queue
+/// wait) and the publishing loop. The loop waits for an item (``waitForItem()``) and then takes
+/// items (``take()``) under the publisher's ``OrderGate``, so that an overflow, which empties the queue
 /// into the spool under the same gate (``takeAll()``), keeps the exchanges in order.
 final class ExchangeQueue: Sendable {
     private struct State {

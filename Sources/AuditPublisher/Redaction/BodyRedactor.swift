@@ -4,8 +4,9 @@ import NIOCore
 
 /// Redacts a body by what it is: JSON (declared, or recognised by its first byte, with or without
 /// a UTF-8 byte order mark), NDJSON (line by line), or a form. A body that should hold fields
-/// but cannot be read as its format (malformed or truncated JSON) is withheld: the fields to
-/// redact cannot be found in it. Other bodies are kept as they are.
+/// but cannot be read as its format (malformed JSON) is withheld: the fields to redact cannot be
+/// found in it. A JSON body cut at the capture limit keeps its prefix, redacted up to the cut;
+/// only a key the cut falls in (and nothing after it) is withheld. Other bodies are kept as they are.
 struct BodyRedactor: Sendable {
     /// What redaction made of a body.
     enum Outcome: Sendable {
@@ -31,10 +32,11 @@ struct BodyRedactor: Sendable {
 
     private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
-    /// Redacts `data`, whose `Content-Type` is `contentType`.
+    /// Redacts `data`, whose `Content-Type` is `contentType`; `truncated` when the capture limit
+    /// cut it.
     /// - Returns: The outcome, and whether the bytes to store (`data` when unchanged) were read
     ///   as exactly one well-formed JSON document, so that nobody needs to validate them again.
-    func redact(_ data: ByteBuffer, contentType: String?) -> (outcome: Outcome, isJSON: Bool) {
+    func redact(_ data: ByteBuffer, contentType: String?, truncated: Bool) -> (outcome: Outcome, isJSON: Bool) {
         guard isActive, data.readableBytes > 0 else { return (.unchanged, false) }
         let mediaType = Self.mediaType(contentType)
         if mediaType == "application/x-www-form-urlencoded" {
@@ -46,11 +48,15 @@ struct BodyRedactor: Sendable {
         let isNDJSON = ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"].contains(mediaType)
         guard isNDJSON || BodyRecord.declaresJSON(contentType) || Self.looksLikeJSON(body) else { return (.unchanged, false) }
         let outcome: Outcome
-        if !isNDJSON, let (redacted, pointers) = json.redact(body) {
+        if truncated, !isNDJSON, let prefix = json.redactPrefix(body) {
+            outcome = Self.outcome(of: prefix)
+        } else if !truncated, !isNDJSON, let (redacted, pointers) = json.redact(body) {
             outcome = pointers.isEmpty ? .unchanged : .redacted(redacted, pointers)
             if !hasMark { return (outcome, true) }
         } else if isNDJSON || body.readableBytesView.contains(UInt8(ascii: "\n")) {
-            outcome = redactLines(body)
+            outcome = redactLines(body, truncated: truncated)
+        } else if truncated {
+            return (.withheld("cut at the capture limit and not the beginning of a JSON document, so fields could not be redacted"), false)
         } else {
             return (.withheld("not well-formed JSON, so fields could not be redacted"), false)
         }
@@ -60,8 +66,19 @@ struct BodyRedactor: Sendable {
         return (.redacted(marked, pointers), false)
     }
 
-    /// NDJSON: every non-empty line must be JSON; each is redacted as its own document.
-    private func redactLines(_ body: ByteBuffer) -> Outcome {
+    /// A redacted prefix as an outcome: a withheld tail is listed beside the pointers.
+    private static func outcome(of prefix: JSONRedactor.Prefix, line: Int? = nil) -> Outcome {
+        let label = line.map { "[\($0)]" } ?? ""
+        var listed = prefix.redacted.map { label + $0 }
+        if prefix.withheldTail > 0 {
+            listed.append("\(label) (withheld: the last \(prefix.withheldTail) bytes, a key cut at the capture limit)")
+        }
+        return listed.isEmpty ? .unchanged : .redacted(prefix.body, listed)
+    }
+
+    /// NDJSON: every non-empty line must be JSON; each is redacted as its own document (the last
+    /// one as a prefix when the capture limit cut the body).
+    private func redactLines(_ body: ByteBuffer, truncated: Bool) -> Outcome {
         var output = ByteBuffer()
         output.reserveCapacity(body.readableBytes)
         var pointers: [String] = []
@@ -71,6 +88,18 @@ struct BodyRedactor: Sendable {
             let text = ByteBuffer(bytes: line)
             guard line.contains(where: { !Self.isWhitespace($0) }) else {
                 output.writeBytes(line)
+                continue
+            }
+            if truncated, number == lines.count - 1 {
+                guard let prefix = json.redactPrefix(text) else {
+                    return .withheld("line \(number + 1) is not the beginning of a JSON document, so fields could not be redacted")
+                }
+                if case .redacted(var redacted, let linePointers) = Self.outcome(of: prefix, line: number + 1) {
+                    output.writeBuffer(&redacted)
+                    pointers += linePointers
+                } else {
+                    output.writeBytes(line)
+                }
                 continue
             }
             guard let (redacted, linePointers) = json.redact(text) else {

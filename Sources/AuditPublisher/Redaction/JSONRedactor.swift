@@ -130,13 +130,13 @@ struct JSONRedactor: Sendable {
     }
 
     /// A key, decoded (escapes resolved) only when it has any.
-    private static func key(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, reader: JSONReader) -> String {
+    static func key(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, reader: JSONReader) -> String {
         let content = (range.lowerBound + 1)..<(range.upperBound - 1)
         guard bytes[content].contains(UInt8(ascii: "\\")) else { return String(decoding: bytes[content], as: UTF8.self) }
         return (try? reader.string(at: range)) ?? String(decoding: bytes[content], as: UTF8.self)
     }
 
-    private static func matches(_ pointer: [String], _ path: [String]) -> Bool {
+    static func matches(_ pointer: [String], _ path: [String]) -> Bool {
         pointer.count == path.count && zip(pointer, path).allSatisfy { $0 == "*" || $0 == $1 }
     }
 

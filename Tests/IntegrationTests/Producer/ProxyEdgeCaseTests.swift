@@ -41,7 +41,8 @@ struct ProxyEdgeCaseTests {
 
     @Test("truncation at the cap, and text, binary and gzip bodies recorded exactly (with body-field redaction turned off)")
     func bodies() async throws {
-        // A truncated JSON body is withheld while fields are redacted (the default): here they are not.
+        // Field redaction off: a truncated JSON body is stored exactly as captured (with the
+        // default fields it is the same here, the document has none of them).
         let routes = FileManager.default.temporaryDirectory.appendingPathComponent("no-field-redaction-\(UUID().uuidString).yaml").path
         try "redact:\n  defaultFields: false\n".write(toFile: routes, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: routes) }
@@ -91,7 +92,7 @@ struct ProxyEdgeCaseTests {
         try await harness.stop()
     }
 
-    @Test("headers and nested JSON fields are redacted in the envelope, never on the wire; unparseable JSON is withheld")
+    @Test("headers and nested JSON fields are redacted in the envelope, never on the wire; JSON cut at the limit keeps its prefix; unparseable JSON is withheld")
     func redaction() async throws {
         let harness = try await Harness.start(extraArguments: [
             "--redact-json-field", "password", "--redact-json-pointer", "/card/number",
@@ -120,12 +121,21 @@ struct ProxyEdgeCaseTests {
         #expect(redacted.record.request.body.sha256 == ProxyCaptureTests.sha256(redacted.record.request.body.data))
         #expect(redacted.record.request.body.sha256 != ProxyCaptureTests.sha256(secret))
 
+        // Cut at the capture limit: the prefix is kept (less a key the cut may fall in), redacted up to the cut.
         let big = ProxyCaptureTests.json(bytes: 300_000, seed: 3)
-        _ = try await HTTPTestClient.send("\(proxy)/api/echo", headers: [("Content-Type", "application/json"), ("X-Request-ID", "withheld")], body: big)
+        _ = try await HTTPTestClient.send("\(proxy)/api/echo", headers: [("Content-Type", "application/json"), ("X-Request-ID", "cut")], body: big)
+        let cut = try await harness.collector.envelope(requestID: "cut").record
+        #expect(cut.request.body.truncated)
+        #expect(cut.request.body.size == big.readableBytes)
+        #expect(cut.request.body.captured > 100 * 1024 - 16, "the prefix is kept: \(cut.request.body.captured) bytes")
+        #expect(cut.request.body.data == big.getSlice(at: 0, length: cut.request.body.data.readableBytes))
+
+        let unparseable = ByteBuffer(string: #"{"password":"hunter4","n":1"#)
+        _ = try await HTTPTestClient.send("\(proxy)/api/echo", headers: [("Content-Type", "application/json"), ("X-Request-ID", "withheld")], body: unparseable)
         let withheld = try await harness.collector.envelope(requestID: "withheld").record
-        #expect(withheld.request.body.truncated)
+        #expect(!withheld.request.body.truncated)
         #expect(withheld.request.body.captured == 0)
-        #expect(withheld.request.body.size == big.readableBytes)
+        #expect(withheld.request.body.size == unparseable.readableBytes)
         #expect(withheld.redactions.contains { $0.hasPrefix("request.body (withheld") })
 
         try await harness.stop()

@@ -43,6 +43,7 @@ struct RedactionTests {
         Leak(requestID: "leak-gzip", secret: "Sx-gzip-12", headers: [("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
              body: Compression.compress(Array(#"{"password":"Sx-gzip-12","n":1}"#.utf8), format: .gzip)),
         json("leak-cvv", "\"042\"", Self.cvvBody),
+        json("leak-cut-secret", "Sx-cut-14", #"{"a":1,"token":"Sx-cut-14"# + String(repeating: "s", count: 80_000) + #""}"#),
         Leak(requestID: "leak-deflate", secret: "Sx-deflate-13", headers: [("Content-Type", "application/json"), ("Content-Encoding", "deflate")],
              body: Compression.compress(Array(#"{"client_secret":"Sx-deflate-13"}"#.utf8), format: .zlib)),
     ]
@@ -108,6 +109,13 @@ struct RedactionTests {
         let decoded = try await ArchiveHarness.cli(["body", root, "--request-id", "leak-gzip", "--request"])
         #expect(decoded.status == 0, "the stored (decoded, redacted) bytes match their recorded digest: \(decoded.standardError)")
         #expect(String(decoding: decoded.standardOutput, as: UTF8.self) == #"{"password":"[REDACTED]","n":1}"#)
+        // A JSON body cut at the capture limit keeps its prefix, redacted up to the cut.
+        let prefix = try await ArchiveHarness.cli(["body", root, "--request-id", "leak-truncated", "--request"])
+        #expect(prefix.status == 0, "\(prefix.standardError)")
+        #expect(String(decoding: prefix.standardOutput, as: UTF8.self).hasPrefix(#"{"password":"[REDACTED]","pad":"ppp"#))
+        #expect(prefix.standardOutput.count > 60_000, "the prefix is stored, not withheld: \(prefix.standardOutput.count) bytes")
+        let cutInSecret = try await ArchiveHarness.cli(["body", root, "--request-id", "leak-cut-secret", "--request"])
+        #expect(String(decoding: cutInSecret.standardOutput, as: UTF8.self) == #"{"a":1,"token":"[REDACTED]""#)
         let missing = try await ArchiveHarness.cli(["body", root, "--request-id", "no-such-request", "--response"])
         #expect(missing.status == 1)
         #expect(await producer.terminate() == 0)

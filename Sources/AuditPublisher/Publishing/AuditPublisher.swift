@@ -145,13 +145,8 @@ public final class AuditPublisher: Service, ExchangeSink {
     /// Their envelopes are built several at once and spooled in order.
     private func spoolInOrder(after exchange: CapturedExchange, endingOverflow: Bool) async {
         await orderGate.withGate {
-            let pending = queue.takeAll() + [exchange]
-            var nextIndex = 0
-            await OrderedBuilds(width: configuration.buildThreads).run(next: { () -> CapturedExchange? in
-                guard nextIndex < pending.count else { return nil }
-                defer { nextIndex += 1 }
-                return pending[nextIndex]
-            }, build: { exchange in
+            var pending = (queue.takeAll() + [exchange]).makeIterator()
+            await OrderedBuilds(width: configuration.buildThreads).run(next: { pending.next() }, build: { exchange in
                 await self.overflowEntry(for: exchange)
             }, deliver: { exchange, entry in
                 await self.store(entry, exchangeID: exchange.exchangeID)

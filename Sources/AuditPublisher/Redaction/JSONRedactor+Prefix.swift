@@ -20,17 +20,10 @@ extension JSONRedactor {
     ///   before the cut, or data after a complete document).
     func redactPrefix(_ body: ByteBuffer) -> Prefix? {
         body.withUnsafeReadableBytes { bytes -> Prefix? in
+            // Replacements end at or before `keep`: only a cut key moves it back, and nothing follows that.
             guard let scan = PrefixScan(redactor: self, bytes: bytes).run() else { return nil }
-            var out = ByteBuffer()
-            out.reserveCapacity(scan.keep)
-            var copied = 0
-            for replacement in scan.replacements {
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[copied..<replacement.range.lowerBound]))
-                out.writeJSONString(RedactionConfiguration.marker)
-                copied = replacement.range.upperBound
-            }
-            if copied < scan.keep { out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[copied..<scan.keep])) }
-            return Prefix(body: out, redacted: scan.replacements.map(\.pointer), withheldTail: bytes.count - max(copied, scan.keep))
+            let body = JSONRedactor.splice(bytes, replacing: scan.replacements.map(\.range), upTo: scan.keep)
+            return Prefix(body: body, redacted: scan.replacements.map(\.pointer), withheldTail: bytes.count - scan.keep)
         }
     }
 }

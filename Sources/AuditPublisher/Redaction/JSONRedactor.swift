@@ -23,17 +23,23 @@ struct JSONRedactor: Sendable {
             guard JSONScanner.validate(bytes) == nil else { return nil }
             let replacements = scan(bytes)
             guard !replacements.isEmpty else { return (body, []) }
-            var out = ByteBuffer()
-            out.reserveCapacity(bytes.count)
-            var copied = 0
-            for replacement in replacements {
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[copied..<replacement.range.lowerBound]))
-                out.writeJSONString(RedactionConfiguration.marker)
-                copied = replacement.range.upperBound
-            }
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[copied..<bytes.count]))
-            return (out, replacements.map(\.pointer))
+            return (Self.splice(bytes, replacing: replacements.map(\.range), upTo: bytes.count), replacements.map(\.pointer))
         }
+    }
+
+    /// `bytes[..<end]` with each of `ranges` (in order, not overlapping, within `end`) replaced
+    /// by the marker as a JSON string.
+    static func splice(_ bytes: UnsafeRawBufferPointer, replacing ranges: [Range<Int>], upTo end: Int) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.reserveCapacity(end)
+        var copied = 0
+        for range in ranges {
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[copied..<range.lowerBound]))
+            out.writeJSONString(RedactionConfiguration.marker)
+            copied = range.upperBound
+        }
+        out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[copied..<end]))
+        return out
     }
 
     /// Where a value sits: under a key of an object (its bytes, quotes included, decoded only

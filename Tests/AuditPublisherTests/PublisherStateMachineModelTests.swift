@@ -6,8 +6,10 @@ import TestSupport
 /// The state machine driven by random events against a model of its world: a spool with two
 /// lanes whose appends finish later, a partition that settles sends first in, first out (a
 /// failure takes every later send in flight with it, as librdkafka's ordered retries do), and a
-/// replay loop. Whatever the interleaving, every envelope reaches Kafka exactly once and in the
-/// order it was published.
+/// replay loop; envelopes are built several at once (up to ``World/buildWidth``), finish in any
+/// order and are handed to the machine in the order they were taken (``OrderedBuilds``), and an
+/// overflow waits for the builds in progress (the order gate). Whatever the interleaving, every
+/// envelope reaches Kafka exactly once and in the order it arrived.
 @Suite("Publisher state machine against a model")
 struct PublisherStateMachineModelTests {
     struct World {
@@ -22,24 +24,54 @@ struct PublisherStateMachineModelTests {
         var pendingCheck: PublisherStateMachine.SpoolCheck?
         var batch: (lane: SpoolLane, envelopes: [Int], outcomes: [Bool?])?
         var problems: [String] = []
+        /// Envelopes being built, in the order they were taken, and whether each is built.
+        var building: [(envelope: Int, built: Bool)] = []
+        /// Overflowing envelopes waiting at the order gate for the builds in progress.
+        var overflowsWaiting: [Int] = []
+        static let buildWidth = 4
 
         init(durability: Durability) {
             machine = PublisherStateMachine(durability: durability, spoolIsEmpty: true)
         }
 
-        mutating func publish() {
-            let envelope = next
+        /// The publishing loop takes the next envelope to build, unless an overflow waits at the gate.
+        mutating func take() {
+            guard overflowsWaiting.isEmpty, building.count < Self.buildWidth else { return }
+            building.append((next, false))
             next += 1
+        }
+
+        /// One build in progress finishes, any of them; the built prefix is handed on in order.
+        mutating func finishBuild(_ random: inout SplitMix64) {
+            let unbuilt = building.indices.filter { !building[$0].built }
+            guard !unbuilt.isEmpty else { return }
+            building[unbuilt[Int(random.next() % UInt64(unbuilt.count))]].built = true
+            while let first = building.first, first.built {
+                building.removeFirst()
+                publish(first.envelope)
+            }
+            if building.isEmpty {
+                for envelope in overflowsWaiting { spill(envelope) }
+                overflowsWaiting = []
+            }
+        }
+
+        mutating func publish(_ envelope: Int) {
             switch machine.route() {
             case .send: inFlight.append((machine.sendStarted(.fresh), envelope, nil))
             case .spool: pendingMain.append(envelope)
             }
         }
 
+        /// An exchange overflows: it waits at the gate while envelopes are being built.
         mutating func overflow() {
-            machine.forceSpool()
-            pendingMain.append(next)
+            if building.isEmpty { spill(next) } else { overflowsWaiting.append(next) }
             next += 1
+        }
+
+        mutating func spill(_ envelope: Int) {
+            machine.forceSpool()
+            pendingMain.append(envelope)
         }
 
         mutating func finishMainAppend() {
@@ -111,8 +143,9 @@ struct PublisherStateMachineModelTests {
         }
 
         mutating func step(_ random: inout SplitMix64) {
-            switch random.next() % 10 {
-            case 0, 1: publish()
+            switch random.next() % 12 {
+            case 0, 1: take()
+            case 10, 11: finishBuild(&random)
             case 2: overflow()
             case 3: finishMainAppend()
             case 4: finishRetryAppend()
@@ -125,15 +158,16 @@ struct PublisherStateMachineModelTests {
         }
 
         /// Kafka back for good: everything settles, the spool drains.
-        mutating func drain() {
+        mutating func drain(_ random: inout SplitMix64) {
             _ = machine.kafkaChecked(reachable: true)
             for _ in 0..<10_000 {
+                finishBuild(&random)
                 finishMainAppend()
                 finishRetryAppend()
                 settleFirst(delivered: true)
                 takeCheck()
                 load()
-                if machine.isDrained, batch == nil, inFlight.isEmpty, mainLane.isEmpty, retryLane.isEmpty { return }
+                if machine.isDrained, building.isEmpty, batch == nil, inFlight.isEmpty, mainLane.isEmpty, retryLane.isEmpty { return }
             }
             problems.append("never drained: \(mainLane.count) main, \(retryLane.count) retry, \(inFlight.count) in flight")
         }
@@ -146,7 +180,7 @@ struct PublisherStateMachineModelTests {
             var world = World(durability: durability)
             _ = world.machine.kafkaChecked(reachable: random.next() % 2 == 0)
             for _ in 0..<(20 + Int(random.next() % 200)) { world.step(&random) }
-            world.drain()
+            world.drain(&random)
             #expect(world.problems.isEmpty, "round \(round): \(world.problems)")
             #expect(world.kafka == Array(0..<world.next), "round \(round): Kafka holds \(world.kafka)")
             if durability == .memory {

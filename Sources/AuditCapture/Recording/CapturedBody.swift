@@ -16,9 +16,21 @@ public struct CapturedBody: Sendable {
     public var isComplete: Bool
     /// The SHA-256 of all `size` bytes, computed while streaming once the body outgrew the limit
     /// (the kept chunks alone cannot give it).
-    var wholeBodyDigest: SHA256Digest?
+    public internal(set) var wholeBodyDigest: SHA256Digest?
     /// The capacity of the buffers holding ``chunks``: what keeping them costs in memory.
     public var retainedCapacity = 0
+
+    /// Creates a captured body, for a sink that keeps exchanges and reads them back (a spool).
+    /// - Parameter wholeBodyDigest: The SHA-256 of all `size` bytes when `chunks` hold fewer.
+    public init(chunks: [ByteBuffer], size: Int, truncated: Bool, truncatedReason: String? = nil, isComplete: Bool, wholeBodyDigest: SHA256Digest? = nil) {
+        self.chunks = chunks
+        self.size = size
+        self.truncated = truncated
+        self.truncatedReason = truncatedReason
+        self.isComplete = isComplete
+        self.wholeBodyDigest = wholeBodyDigest
+        self.retainedCapacity = chunks.reduce(0) { $0 + $1.capacity }
+    }
 
     /// An empty, complete body.
     public static let empty = CapturedBody(chunks: [], size: 0, truncated: false, isComplete: true)
@@ -40,5 +52,4 @@ public struct CapturedBody: Sendable {
             return hasher.finalize()
         }()
     }
-
 }

@@ -40,6 +40,30 @@ public struct CapturedExchange: Sendable {
     /// (``ExchangeSink/reserveReceipt()``), or else by the sink when it takes the exchange.
     public var sequence: Int64?
 
+    /// Creates an exchange, for a sink that keeps exchanges and reads them back (a spool).
+    public init(
+        exchangeID: String, requestID: String, route: String, method: String, target: String, path: String,
+        requestHeaders: HTTPFields, requestBody: CapturedBody, status: Int?, responseHeaders: HTTPFields, responseBody: CapturedBody,
+        outcome: ExchangeOutcome, outcomeDetail: String?, clientAddress: String?, timings: ExchangeTimings, sequence: Int64? = nil
+    ) {
+        self.exchangeID = exchangeID
+        self.requestID = requestID
+        self.route = route
+        self.method = method
+        self.target = target
+        self.path = path
+        self.requestHeaders = requestHeaders
+        self.requestBody = requestBody
+        self.status = status
+        self.responseHeaders = responseHeaders
+        self.responseBody = responseBody
+        self.outcome = outcome
+        self.outcomeDetail = outcomeDetail
+        self.clientAddress = clientAddress
+        self.timings = timings
+        self.sequence = sequence
+    }
+
     /// Bytes this exchange holds in memory (the capacity of the buffers keeping its bodies plus
     /// an allowance for headers), for byte-bounded queues.
     public var retainedBytes: Int {

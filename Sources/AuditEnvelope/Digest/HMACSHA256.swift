@@ -13,6 +13,6 @@ public enum HMACSHA256 {
                          messageBytes.count, &output, &length)
             }
         }
-        return SHA256Digest(bytes: output)
+        return SHA256Digest(computed: output)
     }
 }

@@ -30,6 +30,6 @@ public struct SHA256Hasher: Sendable {
         var context = self.context
         var bytes = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         SHA256_Final(&bytes, &context)
-        return SHA256Digest(bytes: bytes)
+        return SHA256Digest(computed: bytes)
     }
 }

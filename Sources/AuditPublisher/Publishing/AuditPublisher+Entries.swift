@@ -22,13 +22,6 @@ extension AuditPublisher {
         await envelopeThreads.run { self.buildEntry(for: exchange) }
     }
 
-    /// Builds the envelope of an exchange that overflowed the queue, off the event loops but at
-    /// normal priority: its connection waits until it is spooled, and until then a crash would
-    /// lose it, so it must not wait behind the low-priority threads on a busy machine.
-    func overflowEntry(for exchange: CapturedExchange) async -> SpoolEntry {
-        await buildEntry(for: exchange, on: overflowQueue)
-    }
-
     /// Builds the envelope of an exchange whose response waits for it (``Durability/disk``), off
     /// the event loops, several at once: exchanges of different connections have no order
     /// between them, and one connection's next exchange waits for this one.
@@ -42,9 +35,22 @@ extension AuditPublisher {
         }
     }
 
+    /// The Kafka key of an exchange: the configured request header's value, or the exchange id.
+    func kafkaKey(for exchange: CapturedExchange) -> String {
+        keyField.flatMap { exchange.requestHeaders[$0] } ?? exchange.exchangeID
+    }
+
+    /// What replaying `entry` sends: the entry itself, or for an exchange spilled as captured
+    /// the envelope built from it on ``envelopeThreads`` (`nil`: its bytes are not an exchange).
+    func replayable(_ entry: SpoolEntry) async -> SpoolEntry? {
+        guard SpooledExchange.isSpooledExchange(entry) else { return entry }
+        guard let exchange = SpooledExchange.exchange(from: entry) else { return nil }
+        return await self.entry(for: exchange)
+    }
+
     private func buildEntry(for exchange: CapturedExchange) -> SpoolEntry {
         let envelope = exchange.sequence.map { builder.envelope(for: exchange, producer: sequence.producerID, sequence: $0) } ?? builder.envelope(for: exchange)
-        let key = keyField.flatMap { exchange.requestHeaders[$0] } ?? exchange.exchangeID
+        let key = kafkaKey(for: exchange)
         var headers = KafkaBinaryCodec.headers(for: envelope)
         if let number = exchange.sequence {
             // So that a drop anywhere later (spool full, too large, replay) can name its number.

@@ -41,13 +41,31 @@ extension AuditPublisher {
             ])
         }
         let batch = ReplayBatch(count: replay.entries.count)
-        for (index, entry) in replay.entries.enumerated() {
-            guard machine.withLock({ $0.mayReplay }), !Task.isCancelled else {
-                batch.abandon(from: index)
-                break
+        // Exchanges spilled as captured are built first, several at once; every entry is sent
+        // in spool order. Once replay must pause, nothing more is sent: `sent` entries were.
+        var pending = replay.entries.enumerated().makeIterator()
+        var sent = 0
+        var paused = false
+        await OrderedBuilds<(offset: Int, element: SpoolEntry), SpoolEntry?>(width: configuration.buildThreads).run(next: {
+            paused ? nil : pending.next()
+        }, build: { item in
+            await self.replayable(item.element)
+        }, deliver: { item, built in
+            guard !paused, machine.withLock({ $0.mayReplay }), !Task.isCancelled else {
+                paused = true
+                return
             }
-            let exchangeID = entry.record.header("ce_id") ?? "spooled"
-            await send(entry, exchangeID: exchangeID, kind: .replayed) { action, _ in
+            sent += 1
+            let index = item.offset
+            guard let built else {
+                metrics.spoolDamaged.increment()
+                drop(item.element.record.header("ce_id") ?? "spooled", sequence: Self.sequence(of: item.element), .spoolError,
+                     "a spooled exchange's bytes are not an exchange (segment \(replay.segment.path))")
+                batch.record(index, .dropped)
+                return
+            }
+            let exchangeID = built.record.header("ce_id") ?? "spooled"
+            await send(built, exchangeID: exchangeID, kind: .replayed) { action, _ in
                 switch action {
                 // A too-large one is dropped (counted by send) and must not hold the segment.
                 case .delivered: batch.record(index, .delivered)
@@ -56,7 +74,8 @@ extension AuditPublisher {
                 case .ignore: break
                 }
             }
-        }
+        })
+        batch.abandon(from: sent)
         let (prefix, replayed) = await batch.wait()
         metrics.replayed.increment(by: Int64(replayed))
         if prefix == replay.entries.count {

@@ -1,3 +1,4 @@
+import AuditCapture
 import AuditEnvelope
 import Kafka
 import Metrics
@@ -97,19 +98,35 @@ extension AuditPublisher {
         metrics.inFlight.record(machine.inFlightCount)
     }
 
-    /// Spools an entry whatever the mode (it overflowed the queue, or durability is `disk`);
-    /// everything after it follows it there.
+    /// Spools an entry whatever the mode (durability is `disk`); everything after it follows it there.
     func store(_ entry: SpoolEntry, exchangeID: String) async {
         machine.withLock { $0.forceSpool() }
         await append(entry, to: .main, exchangeID: exchangeID, failure: nil)
     }
 
+    /// Spools an exchange that overflowed the queue as captured (``SpooledExchange``, encoded on
+    /// the spool's I/O queue): its connection waits for a copy and a write, not for its envelope,
+    /// which the replay builds. Everything after it follows it to the spool.
+    func spill(_ exchange: CapturedExchange) async {
+        machine.withLock { $0.forceSpool() }
+        let key = kafkaKey(for: exchange)
+        await append(to: .main, exchangeID: exchange.exchangeID, sequence: exchange.sequence, failure: nil) {
+            SpooledExchange.entry(for: exchange, key: key)
+        }
+    }
+
     /// Appends an entry the state machine routed to `lane`, counting it or its drop: under
     /// `failure` (the reason Kafka did not take it) when given, else `spool_full`/`spool_error`.
     func append(_ entry: SpoolEntry, to lane: SpoolLane, exchangeID: String, failure: DropReason?) async {
+        await append(to: lane, exchangeID: exchangeID, sequence: Self.sequence(of: entry), failure: failure) { entry }
+    }
+
+    /// Appends the entry `make` gives (on the spool's I/O queue) to `lane`; see
+    /// ``append(_:to:exchangeID:failure:)``.
+    private func append(to lane: SpoolLane, exchangeID: String, sequence: Int64?, failure: DropReason?, make: @escaping @Sendable () -> SpoolEntry) async {
         let stored: Result<Bool, any Error>
         do {
-            stored = .success(try await spool.append(entry, to: lane))
+            stored = .success(try await spool.append(make, to: lane))
         } catch {
             stored = .failure(error)
         }
@@ -118,9 +135,9 @@ extension AuditPublisher {
         case .success(true):
             metrics.spooled.increment()
         case .success(false):
-            drop(exchangeID, sequence: Self.sequence(of: entry), failure ?? .spoolFull, failure == nil ? "spool at its size limit" : "and the spool is at its size limit")
+            drop(exchangeID, sequence: sequence, failure ?? .spoolFull, failure == nil ? "spool at its size limit" : "and the spool is at its size limit")
         case .failure(let error):
-            drop(exchangeID, sequence: Self.sequence(of: entry), failure ?? .spoolError, failure == nil ? "\(error)" : "and the spool failed: \(error)")
+            drop(exchangeID, sequence: sequence, failure ?? .spoolError, failure == nil ? "\(error)" : "and the spool failed: \(error)")
         }
     }
 

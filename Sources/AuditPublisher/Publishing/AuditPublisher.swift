@@ -10,8 +10,9 @@ import Synchronization
 /// Bridges captured exchanges to Kafka without losing them.
 ///
 /// - A queue bounded in bytes takes exchanges from the request path without waiting; when it is
-///   full the ``OverflowPolicy`` applies (spool, drop or block). With ``Durability/disk`` every
-///   exchange goes through the spool instead, before its response ends.
+///   full the ``OverflowPolicy`` applies (spool, drop or block). An overflow spills the exchange
+///   to the spool as captured (``SpooledExchange``), its envelope built on replay. With
+///   ``Durability/disk`` every exchange goes through the spool instead, before its response ends.
 /// - Envelopes are built (redaction, encoding) off the response path, several at once
 ///   (``PublisherConfiguration/buildThreads``) and handed on in arrival order, and split into
 ///   chunks when larger than the Kafka message limit.
@@ -49,10 +50,6 @@ public final class AuditPublisher: Service, ExchangeSink {
     let machine: Mutex<PublisherStateMachine>
     /// Drops waiting to be announced on the topic by a drop notice.
     let pendingDrops = Mutex(PendingDrops())
-    /// Where envelopes of exchanges that overflow the queue are built (see
-    /// ``overflowEntry(for:)``), up to ``PublisherConfiguration/buildThreads`` at once, spooled
-    /// in order under the order gate.
-    let overflowQueue = DispatchQueue(label: "auditshipper.overflow-envelopes", attributes: .concurrent)
     /// Where envelopes are built with ``Durability/disk``, while their responses wait.
     let durableQueue = DispatchQueue(label: "auditshipper.durable-envelopes", qos: .userInitiated, attributes: .concurrent)
     /// Entries whose delivery failed, posted by librdkafka's delivery-report thread (which must
@@ -129,28 +126,30 @@ public final class AuditPublisher: Service, ExchangeSink {
         switch configuration.overflowPolicy {
         case .block:
             if queue.offer(exchange) { return }
-            if await !queue.offerWaiting(exchange) { await spoolInOrder(after: exchange, endingOverflow: false) }
+            if await !queue.offerWaiting(exchange) { await spillInOrder(after: exchange, endingOverflow: false) }
         case .drop:
             if queue.offer(exchange) { return }
             drop(exchange.exchangeID, sequence: exchange.sequence, .queueFull, "queue holds \(queue.queuedBytes) of \(queue.maxBytes) bytes")
         default:
+            guard keyField != nil else {
+                // Keys are unique (the exchange id): no order to keep, so only this one spills.
+                if queue.offer(exchange) { return }
+                await spill(exchange)
+                return
+            }
             if queue.offer(exchange, startingOverflow: true) { return }
-            await spoolInOrder(after: exchange, endingOverflow: true)
+            await spillInOrder(after: exchange, endingOverflow: true)
         }
     }
 
-    /// Spools the exchanges still queued, oldest first, and then `exchange`, under the order gate
+    /// Spills the exchanges still queued, oldest first, and then `exchange`, under the order gate
     /// (first come, first served): an overflowing exchange never reaches the spool before older
-    /// ones, and while it waits newer ones overflow behind it instead of entering the queue.
-    /// Their envelopes are built several at once and spooled in order.
-    private func spoolInOrder(after exchange: CapturedExchange, endingOverflow: Bool) async {
+    /// ones of its key, and while it waits newer ones overflow behind it instead of entering the
+    /// queue. The gate also waits for the envelopes the publishing loop is building.
+    private func spillInOrder(after exchange: CapturedExchange, endingOverflow: Bool) async {
         await orderGate.withGate {
-            var pending = (queue.takeAll() + [exchange]).makeIterator()
-            await OrderedBuilds(width: configuration.buildThreads).run(next: { pending.next() }, build: { exchange in
-                await self.overflowEntry(for: exchange)
-            }, deliver: { exchange, entry in
-                await self.store(entry, exchangeID: exchange.exchangeID)
-            })
+            for queued in queue.takeAll() { await spill(queued) }
+            await spill(exchange)
             if endingOverflow { queue.endOverflow() }
         }
     }

@@ -43,10 +43,16 @@ final class Spool: @unchecked Sendable {
     /// Appends `entry` to `lane`.
     /// - Returns: Whether it was stored (`false`: the two lanes together are at the size limit).
     func append(_ entry: SpoolEntry, to lane: SpoolLane = .main) async throws -> Bool {
+        try await append({ entry }, to: lane)
+    }
+
+    /// Appends the entry `make` gives, calling it on the I/O queue (so that encoding a large
+    /// entry does not hold up the caller's thread), to `lane`.
+    func append(_ make: @escaping @Sendable () -> SpoolEntry, to lane: SpoolLane = .main) async throws -> Bool {
         try await run { spool in
             defer { spool.recordGauges() }
             let (target, other) = lane == .main ? (spool.main, spool.retries) : (spool.retries, spool.main)
-            return try target.append(entry, besides: other.totalBytes)
+            return try target.append(make(), besides: other.totalBytes)
         }
     }
 

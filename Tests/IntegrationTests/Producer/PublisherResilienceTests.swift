@@ -311,6 +311,47 @@ struct PublisherResilienceTests {
         }
     }
 
+    @Test("with unique keys an overflow spills only itself, as captured: the replay builds it redacted, and every exchange arrives once")
+    func overflowSpillsCaptured() async throws {
+        let stack = try await PublisherStack.start("overflow-captured", broker: .shared)
+        // A queue smaller than one exchange: every exchange overflows and is spilled unbuilt.
+        let producer = try await stack.producer(["--overflow-policy", "spool", "--queue-max-bytes", "1KiB"], keyHeader: false)
+        let requestIDs = await withTaskGroup(of: String?.self) { group in
+            for index in 0..<30 {
+                group.addTask {
+                    let requestID = "captured-\(index)"
+                    let reply = try? await HTTPTestClient.send(
+                        "\(producer.proxyURL)/api/echo",
+                        headers: [("Content-Type", "application/json"), ("X-Request-ID", requestID), ("Authorization", "Bearer tok-\(index)-secret")],
+                        body: ByteBuffer(string: #"{"user":"u\#(index)","password":"pw-\#(index)-secret","pad":"\#(String(repeating: "p", count: 4000))"}"#),
+                        timeout: .seconds(30))
+                    return reply?.status == 200 ? requestID : nil
+                }
+            }
+            return await group.reduce(into: [String]()) { if let id = $1 { $0.append(id) } }
+        }
+        #expect(requestIDs.count == 30, "responses must never fail for auditing")
+        let collector = try stack.collector()
+        let missing = try await collector.waitForAll(Set(requestIDs), timeout: .seconds(60))
+        #expect(missing.isEmpty, "missing \(missing.sorted())")
+        #expect(try await producer.metric("auditshipper_exchanges_spooled_total") == 30)
+        #expect(try await producer.metric("auditshipper_exchanges_dropped_total") == 0)
+        try await Waiting.until("30 replayed", timeout: .seconds(20)) { try await producer.metric("auditshipper_exchanges_replayed_total") == 30 }
+        for received in collector.all {
+            #expect(received.key == received.record.exchangeID, "the default key is the exchange id")
+            // The test upstream echoes the Authorization it saw under a name of its own, so only
+            // the bodies' passwords and the request's own header are checked here.
+            let leaksPassword = String(buffer: received.envelope.data).contains("\"pw-")
+            #expect(!leaksPassword, "a spilled exchange is redacted when its envelope is built (\(received.record.requestID))")
+            #expect(String(buffer: received.record.request.body.data).contains(#""password":"[REDACTED]""#))
+            #expect(received.record.request.headers.first { $0.name.lowercased() == "authorization" }?.value == "[REDACTED]")
+        }
+        #expect(collector.all.compactMap(\.record.sequence).sorted() == Array(1...30))
+        try await collector.stop()
+        #expect(await producer.terminate() == 0)
+        await stack.stop()
+    }
+
     @Test("a full spool during an outage: every exchange is counted as spool_full and announced by a drop notice once Kafka is back")
     func spoolFull() async throws {
         let stack = try await PublisherStack.start("spoolfull")

@@ -38,16 +38,16 @@ struct PublisherStack {
             topic: IntegrationBroker.uniqueTopic(prefix), spool: ProducerProcess.temporarySpool())
     }
 
-    /// The producer flags of the publisher tests (route `POST /api/**`, key `X-Tenant`, a 5 s
-    /// drain) and `extra`.
-    func arguments(_ extra: [String] = []) -> [String] {
+    /// The producer flags of the publisher tests (route `POST /api/**`, key `X-Tenant` unless
+    /// `keyHeader` is `false` (the default key, the exchange id), a 5 s drain) and `extra`.
+    func arguments(_ extra: [String] = [], keyHeader: Bool = true) -> [String] {
         ["--upstream", upstream.url, "--route", "POST /api/**", "--kafka-brokers", bootstrap, "--kafka-topic", topic,
-         "--spool-dir", spool, "--key-header", "X-Tenant", "--drain-timeout", "5"] + extra
+         "--spool-dir", spool, "--drain-timeout", "5"] + (keyHeader ? ["--key-header", "X-Tenant"] : []) + extra
     }
 
-    /// Starts a producer with ``arguments(_:)``.
-    func producer(_ extra: [String] = []) async throws -> ProducerProcess {
-        try await ProducerProcess.start(arguments: arguments(extra))
+    /// Starts a producer with ``arguments(_:keyHeader:)``.
+    func producer(_ extra: [String] = [], keyHeader: Bool = true) async throws -> ProducerProcess {
+        try await ProducerProcess.start(arguments: arguments(extra, keyHeader: keyHeader))
     }
 
     /// A collector of the topic, from its beginning.

@@ -24,7 +24,12 @@ struct ArchiveRootOptions: ParsableArguments {
     func withLocalRoot<Result>(_ body: (String) throws -> Result) async throws -> Result {
         guard S3Location.isObjectStore(root) else { return try body(root) }
         let parent = downloadDir ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        let local = "\(parent)/audit-archive-\(UUID().uuidString)"
+        // A private directory (0700, a name nobody can guess before it exists).
+        var template = Array("\(parent)/audit-archive-XXXXXX".utf8CString)
+        guard let created = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap(mkdtemp) }) else {
+            exitWithMessage("cannot create a private directory in \(parent) for the copy of \(root): \(String(cString: strerror(errno)))")
+        }
+        let local = String(cString: created)
         LocalCopy.register(local, of: root)
         defer { LocalCopy.remove() }
         do {
@@ -32,9 +37,8 @@ struct ArchiveRootOptions: ParsableArguments {
             let configuration = try S3Configuration(
                 location: location, environment: ProcessInfo.processInfo.environment, endpoint: s3Endpoint, addressing: s3Addressing
             )
-            try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
             _ = try await ArchiveMirror.download(S3Client(configuration: configuration), location: location, into: local)
-        } catch let error as ArchiveError {
+        } catch {
             exitWithMessage(error.reason)
         }
         return try body(local)

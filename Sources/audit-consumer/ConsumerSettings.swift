@@ -25,8 +25,8 @@ struct ConsumerSettings {
         let reader = SettingReader(environment: environment)
         (adminHost, adminPort) = try reader.address(options.adminListen, flag: "admin-listen", env: "AUDIT_ADMIN_LISTEN", default: "0.0.0.0:9091")
         topic = reader.value(options.kafkaTopic, flag: "kafka-topic", env: "AUDIT_KAFKA_TOPIC")?.value ?? "audit.http.exchanges"
-        if let invalid = topic.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0))) }) {
-            throw ConfigurationError("--kafka-topic / AUDIT_KAFKA_TOPIC", "'\(topic)' has '\(invalid)'; Kafka topics use letters, digits, '.', '_' and '-'")
+        if let problem = ArchiveLayout.topicNameProblem(topic) {
+            throw ConfigurationError("--kafka-topic / AUDIT_KAFKA_TOPIC", problem)
         }
 
         let group = reader.value(options.consumerGroup, flag: "consumer-group", env: "AUDIT_CONSUMER_GROUP")?.value ?? "audit-archiver"

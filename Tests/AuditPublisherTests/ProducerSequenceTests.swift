@@ -18,7 +18,7 @@ struct ProducerSequenceTests {
         #expect(UUID(uuidString: first.producerID) != nil)
     }
 
-    @Test("an unreadable sequence file means a new producer id, never a number given twice", arguments: ["garbage", "-5", ""])
+    @Test("an unreadable sequence file means a new producer id, never a number given twice", arguments: ["garbage", "-5", "", "9223372036854775807", "9007199254740991", "99999999999999999999999"])
     func unreadable(_ content: String) throws {
         let directory = SpoolTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

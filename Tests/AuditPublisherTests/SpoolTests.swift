@@ -113,6 +113,58 @@ struct SpoolTests {
         #expect(replay.entries == [4, 5].map { Self.entry($0) })
     }
 
+    @Test("names and files planted in the spool directory: absurd numbers are ignored, links are neither sized, replayed nor appended through")
+    func plantedNames() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let outside = directory + "-outside"
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        // A sparse 1 TiB file outside the spool, and links to it under segment names.
+        #expect(FileManager.default.createFile(atPath: outside, contents: nil))
+        #expect(truncate(outside, 1 << 40) == 0)
+        for name in ["spool-18446744073709551615.log", "spool-99999999999999999999.log", "spool-1.log", "spool--000000000000001.log"] {
+            #expect(FileManager.default.createFile(atPath: "\(directory)/\(name)", contents: Data("x".utf8)))
+        }
+        try FileManager.default.createSymbolicLink(atPath: "\(directory)/spool-0000000000000007.log", withDestinationPath: outside)
+        // The next segment's name is a link too: appending must not fail on it.
+        try FileManager.default.createSymbolicLink(atPath: "\(directory)/spool-0000000000000008.log", withDestinationPath: outside)
+        let spool = try Self.spool(directory, maxBytes: 1 << 20)
+        #expect(spool.totalBytes == 0, "nothing planted is counted: \(spool.totalBytes)")
+        #expect(try spool.oldest() == nil)
+        #expect(try spool.append(Self.entry(1)))
+        try spool.close()
+        let replay = try #require(try spool.oldest())
+        #expect(replay.entries == [Self.entry(1)])
+        #expect(replay.segment.path.hasSuffix("spool-0000000000000009.log"), "\(replay.segment.path)")
+        var info = stat()
+        #expect(stat(outside, &info) == 0 && info.st_size == 1 << 40, "the link's target is untouched")
+    }
+
+    @Test("a planted acknowledgement count (negative, huge, a link) never traps and never skips what was not acknowledged")
+    func plantedAcknowledgements() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try Self.spool(directory)
+        for index in 0..<3 { _ = try spool.append(Self.entry(index)) }
+        try spool.close()
+        let segment = try #require(try spool.oldest()).segment
+        for (content, expected) in [("-5", 3), ("99999999999999999999", 3), ("1", 2), ("9223372036854775807", 0)] {
+            try Data(content.utf8).write(to: URL(fileURLWithPath: segment.path + ".acked"))
+            #expect(try Self.spool(directory).oldest()?.entries.count == expected, "acked \(content)")
+        }
+        try FileManager.default.removeItem(atPath: segment.path + ".acked")
+        try FileManager.default.createSymbolicLink(atPath: segment.path + ".acked", withDestinationPath: "/proc/self/status")
+        #expect(try Self.spool(directory).oldest()?.entries.count == 3, "a link is not read")
+        let target = directory + "-target"
+        defer { try? FileManager.default.removeItem(atPath: target) }
+        #expect(FileManager.default.createFile(atPath: target, contents: Data("keep".utf8)))
+        try FileManager.default.createSymbolicLink(atPath: segment.path + ".acked.tmp", withDestinationPath: target)
+        try spool.markAcknowledged(segment, count: 1)
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep", "writing the count never goes through a link")
+        #expect(try Self.spool(directory).oldest()?.entries.count == 2)
+    }
+
     @Test("the I/O queue: lanes replay in order, the retry lane first; an empty spool reads nil; leftovers are known at start")
     func ioQueue() async throws {
         let directory = Self.temporaryDirectory()
@@ -193,7 +245,7 @@ extension SpoolTests {
 }
 
 extension SpoolTests {
-    @Test("a symbolic link planted as the next segment is refused, and nothing is written through it")
+    @Test("a symbolic link or a FIFO planted as the next segment is skipped: nothing is written through it, nothing waits, the append lands in the next segment")
     func plantedLinkRefused() throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -202,13 +254,12 @@ extension SpoolTests {
         defer { try? FileManager.default.removeItem(atPath: victim) }
         try Data("keep".utf8).write(to: URL(fileURLWithPath: victim))
         try FileManager.default.createSymbolicLink(atPath: "\(directory)/\(DiskSpool.name(for: 1))", withDestinationPath: victim)
-        do {
-            _ = try spool.append(Self.entry(0))
-            Issue.record("the spool wrote through a symbolic link")
-        } catch let failure as SpoolFile.Failure {
-            #expect(failure.code == ELOOP, "\(failure)")
-        }
+        #expect(mkfifo("\(directory)/\(DiskSpool.name(for: 2))", 0o600) == 0)
+        #expect(try spool.append(Self.entry(0)))
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep")
+        try spool.close()
+        #expect(try spool.oldest()?.segment.path == "\(directory)/\(DiskSpool.name(for: 3))")
+        #expect(try spool.oldest()?.entries == [Self.entry(0)])
     }
 }
 

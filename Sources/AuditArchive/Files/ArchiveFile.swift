@@ -31,6 +31,11 @@ enum ArchiveFile {
         try io { () throws(PosixFile.Failure) in try PosixFile.open(path, .createOrTruncate, permissions: fileMode) }
     }
 
+    /// Creates a file that must not exist yet (a link or file already there is an error).
+    static func createNew(_ path: String) throws(ArchiveError) -> Int32 {
+        try io { () throws(PosixFile.Failure) in try PosixFile.open(path, .createNew, permissions: fileMode) }
+    }
+
     static func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(ArchiveError) {
         try io { () throws(PosixFile.Failure) in try PosixFile.writeAll(descriptor, bytes, path: path) }
     }

@@ -14,6 +14,18 @@ public struct ArchiveLayout: Sendable {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
     }
 
+    /// Why the layout cannot hold `topic` as a directory under the root, if it cannot: Kafka's
+    /// characters (letters, digits, `.`, `_`, `-`), 1 to 249 of them, and not starting with `.`
+    /// (`.` and `..` are not directories of their own, and readers and tools skip hidden names).
+    public static func topicNameProblem(_ topic: String) -> String? {
+        guard (1...249).contains(topic.utf8.count) else { return "'\(topic)' is not 1 to 249 characters long" }
+        if let invalid = topic.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0))) }) {
+            return "'\(topic)' has '\(invalid)'; Kafka topics use letters, digits, '.', '_' and '-'"
+        }
+        guard !topic.hasPrefix(".") else { return "'\(topic)' starts with '.', which the archive layout cannot hold (hidden, or '.'/'..')" }
+        return nil
+    }
+
     /// The directory of `topic`.
     public func topicDirectory(_ topic: String) -> String { "\(root)/\(topic)" }
 

@@ -146,6 +146,8 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
     /// Offsets and counts past these are not something a writer produces; they are refused so
     /// that arithmetic on them cannot overflow.
     static let maxOffset: Int64 = 1 << 62
+    /// More uncompressed bytes than one segment could hold (a pebibyte): a planted number.
+    static let maxUncompressedBytes = 1 << 50
 
     /// Why the numbers cannot describe a real segment, if they cannot.
     var implausibility: String? {
@@ -157,8 +159,11 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
         guard (0...(lastOffset + 1)).contains(resumeOffset) else {
             return "resume offset \(resumeOffset) is past \(lastOffset + 1)"
         }
-        guard count >= 0, Int64(count) <= lastOffset - firstOffset + 1, uncompressedBytes >= 0 else {
+        guard count >= 0, Int64(count) <= lastOffset - firstOffset + 1 else {
             return "count \(count) does not fit offsets \(firstOffset)-\(lastOffset)"
+        }
+        guard (0...Self.maxUncompressedBytes).contains(uncompressedBytes) else {
+            return "uncompressed size \(uncompressedBytes) is not a segment's"
         }
         for file in [segment] + (deadLetters.map { [$0] } ?? []) {
             guard file.bytes >= 0, file.lines >= 0, !file.file.contains("/"), file.sha256.utf8.count == 64 else {

@@ -161,7 +161,8 @@ public struct S3Client: Sendable {
         default:
             throw try await failure(response, "GET \(key)")
         }
-        let descriptor = try ArchiveFile.create(path)
+        // A new file: nothing already at the path (a planted link) is written through.
+        let descriptor = try ArchiveFile.createNew(path)
         defer { close(descriptor) }
         var written = 0
         for try await chunk in response.body {

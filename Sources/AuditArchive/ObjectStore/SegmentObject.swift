@@ -15,13 +15,15 @@ struct SegmentObject: Sendable {
     var lastModified: Date?
 
     /// The segment files under `location` (of `topic` only, when given), in key order. Keys
-    /// outside the layout are skipped.
+    /// outside the layout are skipped: exactly `<topic>/dt=…/hour=…/<file>`, the topic one the
+    /// layout holds (no `.`, `..` or empty part) and the one the file name carries.
     static func list(_ client: S3Client, location: S3Location, topic: String?) async throws -> [SegmentObject] {
         let prefix = location.key(topic.map { "\($0)/dt=" } ?? "")
         return try await client.listAll(prefix: prefix).compactMap { object in
             guard let relative = location.relative(object.key) else { return nil }
             let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 4, parts[1].hasPrefix("dt="), parts[2].hasPrefix("hour="),
+            guard parts.count == 4, ArchiveLayout.topicNameProblem(String(parts[0])) == nil, topic.map({ $0 == parts[0] }) ?? true,
+                parts[1].hasPrefix("dt="), parts[2].hasPrefix("hour="),
                 let (name, kind) = SegmentFileName.parse(String(parts[3])), name.topic == parts[0]
             else { return nil }
             return SegmentObject(

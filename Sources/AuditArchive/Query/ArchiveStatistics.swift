@@ -12,9 +12,10 @@ public struct ArchiveStatistics: Sendable {
         public var responseBytes = 0
 
         mutating func add(_ record: ExchangeRecord) {
-            exchanges += 1
-            requestBytes += record.request.body.size
-            responseBytes += record.response.body.size
+            // Sizes come from the archive: a sum past Int.max stays there instead of trapping.
+            exchanges = exchanges.saturatingAdd(1)
+            requestBytes = requestBytes.saturatingAdd(max(0, record.request.body.size))
+            responseBytes = responseBytes.saturatingAdd(max(0, record.response.body.size))
         }
     }
 
@@ -44,7 +45,7 @@ public struct ArchiveStatistics: Sendable {
         try ArchiveQuery.forEach(in: root, filter: filter, decodeRecords: true, onProblem: { problems.append($0) }) { exchange in
             guard let record = exchange.record else { return .proceed }
             statistics.total.add(record)
-            statistics.envelopeBytes += exchange.line.readableBytes
+            statistics.envelopeBytes = statistics.envelopeBytes.saturatingAdd(exchange.line.readableBytes)
             statistics.firstEventTime = min(statistics.firstEventTime ?? exchange.envelope.time, exchange.envelope.time)
             statistics.lastEventTime = max(statistics.lastEventTime ?? exchange.envelope.time, exchange.envelope.time)
             statistics.byRoute[record.route, default: Tally()].add(record)

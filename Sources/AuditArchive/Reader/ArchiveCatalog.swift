@@ -21,6 +21,10 @@ public struct ArchiveCatalog: Sendable {
     /// Symbolic links, FIFOs, sockets or devices where archive files or directories belong:
     /// never followed or opened.
     public var irregularFiles: [String]
+    /// Directories under the root whose names are not topics the layout holds
+    /// (``ArchiveLayout/topicNameProblem(_:)``): not read, with whether they hold `dt=`
+    /// directories as a topic's directory does.
+    public var unreadDirectories: [(path: String, looksLikeTopic: Bool)] = []
 
     /// Scans `root` (all topics, or only `topic`).
     /// - Throws: ``ArchiveError`` (`missingRoot`) when `root` is not a directory, or `io` when a
@@ -33,6 +37,7 @@ public struct ArchiveCatalog: Sendable {
         var byPath: [String: Entry] = [:]
         var strayFiles: [String] = []
         var irregularFiles: [String] = []
+        var unreadDirectories: [(path: String, looksLikeTopic: Bool)] = []
         /// The names in `directory` that are directories; anything else but a regular file is irregular.
         func subdirectories(_ directory: String, prefix: String) throws(ArchiveError) -> [String] {
             try ArchiveFile.list(directory).filter { name in
@@ -49,7 +54,13 @@ public struct ArchiveCatalog: Sendable {
         if let topic {
             topics = [topic]
         } else {
-            topics = try subdirectories(layout.root, prefix: "").filter { !$0.hasPrefix(".") && !$0.hasPrefix("_") }
+            topics = try subdirectories(layout.root, prefix: "").filter { name in
+                guard ArchiveLayout.topicNameProblem(name) != nil else { return true }
+                let path = layout.topicDirectory(name)
+                let looksLikeTopic = (try? ArchiveFile.list(path))?.contains { $0.hasPrefix("dt=") } ?? false
+                unreadDirectories.append((path, looksLikeTopic))
+                return false
+            }
         }
         for topicName in topics {
             let topicDirectory = layout.topicDirectory(topicName)
@@ -78,7 +89,8 @@ public struct ArchiveCatalog: Sendable {
         let entries = byPath.values.sorted {
             ($0.name.topic, $0.name.partition, $0.name.startOffset, $0.directory) < ($1.name.topic, $1.name.partition, $1.name.startOffset, $1.directory)
         }
-        return ArchiveCatalog(entries: entries, strayFiles: strayFiles.sorted(), irregularFiles: irregularFiles.sorted())
+        return ArchiveCatalog(entries: entries, strayFiles: strayFiles.sorted(), irregularFiles: irregularFiles.sorted(),
+                              unreadDirectories: unreadDirectories.sorted { $0.path < $1.path })
     }
 
     /// The entries of one partition, in offset order.

@@ -1,3 +1,4 @@
+import AuditEnvelope
 import NIOCore
 
 /// Reads the lines of a gzip JSON-lines file (a segment or a dead-letter file) as a stream, with
@@ -33,7 +34,7 @@ public enum SegmentReader {
         /// that is refused, enough room for a reader to go on reading a lightly edited file (which
         /// verification reports by its hash) but none for a bomb.
         public init(uncompressedBytes: Int) {
-            maxInflatedBytes = uncompressedBytes + 16 * 1024 * 1024
+            maxInflatedBytes = max(0, uncompressedBytes).saturatingAdd(16 * 1024 * 1024)
         }
     }
 

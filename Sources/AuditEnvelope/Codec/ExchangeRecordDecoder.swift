@@ -45,7 +45,9 @@ public enum ExchangeRecordDecoder {
 
     private static func sequence(_ fields: JSONObjectFields) throws(EnvelopeError) -> Int64? {
         guard let value = try fields.optionalInteger("sequence") else { return nil }
-        guard value >= 1 else { throw EnvelopeError(.invalidField, "data.sequence: \(value) is not a positive number") }
+        guard SequenceNumber.valid.contains(Int64(value)) else {
+            throw EnvelopeError(.invalidField, "data.sequence: \(value) is not a sequence number (1 to 2^53 - 1)")
+        }
         return Int64(value)
     }
 

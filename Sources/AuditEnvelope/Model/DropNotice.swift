@@ -60,7 +60,7 @@ public struct DropNotice: Sendable, Equatable {
             let fields = try JSONObjectFields(reader: reader, range: root, path: "data")
             let first = Int64(try fields.integer("firstSequence"))
             let last = Int64(try fields.integer("lastSequence"))
-            guard first >= 1, last >= first else {
+            guard SequenceNumber.valid.contains(first), SequenceNumber.valid.contains(last), last >= first else {
                 throw EnvelopeError(.invalidField, "data: sequence range \(first)-\(last) is not a range of sequence numbers")
             }
             guard let time = RFC3339.parse(try fields.string("time")) else {

@@ -43,6 +43,9 @@ public enum PosixFile {
         public static let createOrTruncate = Mode(flags: O_WRONLY | O_CREAT | O_TRUNC)
         /// Writing a file that must not exist yet.
         public static let createNew = Mode(flags: O_WRONLY | O_CREAT | O_EXCL)
+        /// Appending to a new or existing file without waiting: a FIFO with no reader is an
+        /// error (`ENXIO`), not an open that blocks.
+        public static let appendWithoutWaiting = Mode(flags: O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK)
         /// Appending to a new or existing file.
         public static let append = Mode(flags: O_WRONLY | O_CREAT | O_APPEND)
         /// Reading and writing a new or existing file in place.

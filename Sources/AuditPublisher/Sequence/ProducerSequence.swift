@@ -12,7 +12,8 @@ import Glibc
 /// process keeps its id and continues its sequence, so a number that never reaches the archive
 /// is an exchange that was dropped or lost, never a number that was skipped. When the sequence
 /// file cannot be read back (missing, empty, damaged), the publisher takes a new id and starts a
-/// new sequence rather than give a number twice.
+/// new sequence rather than give a number twice; so does a stored number outside
+/// ``SequenceNumber/valid``.
 final class ProducerSequence: Sendable {
     /// The producer id.
     let producerID: String
@@ -33,7 +34,8 @@ final class ProducerSequence: Sendable {
         let storedID = FileManager.default.contents(atPath: idPath).flatMap {
             UUID(uuidString: String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        if let storedID, let stored, stored >= 0 {
+        // A number at the end of the range (planted, or damaged) counts as unreadable too.
+        if let storedID, let stored, (0..<SequenceNumber.valid.upperBound).contains(stored) {
             producerID = storedID.uuidString.lowercased()
             last = Mutex(stored)
         } else {

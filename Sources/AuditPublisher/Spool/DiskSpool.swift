@@ -1,3 +1,4 @@
+import AuditEnvelope
 import Foundation
 
 #if canImport(Glibc)
@@ -48,9 +49,13 @@ final class DiskSpool {
         try SpoolFile.makeDirectory(directory)
         for name in try SpoolFile.list(directory) {
             guard let sequence = Self.sequence(of: name) else { continue }
-            let path = "\(directory)/\(name)"
-            sealed.append(Segment(sequence: sequence, path: path, bytes: SpoolFile.size(path)))
+            // New segments are numbered past every segment name, whatever the file is.
             nextSequence = max(nextSequence, sequence + 1)
+            let path = "\(directory)/\(name)"
+            // Only regular files are replayed: a link or a directory under a segment's name
+            // (planted) is neither followed nor sized through.
+            guard let bytes = SpoolFile.regularFileSize(path) else { continue }
+            sealed.append(Segment(sequence: sequence, path: path, bytes: bytes))
         }
         sealed.sort { $0.sequence < $1.sequence }
     }
@@ -120,7 +125,7 @@ final class DiskSpool {
         guard let segment = sealed.first else { return nil }
         let file = try SpoolFile.read(segment.path)
         let scan = SpoolFraming.scan(file)
-        let acknowledged = min(Self.readAcknowledged(segment), scan.entries.count)
+        let acknowledged = min(max(0, Self.readAcknowledged(segment)), scan.entries.count)
         return Replay(segment: segment, entries: Array(scan.entries.dropFirst(acknowledged)), alreadyAcknowledged: acknowledged,
                       damaged: scan.damaged, tornTail: scan.tornTail, heldBytes: file.capacity)
     }
@@ -128,10 +133,7 @@ final class DiskSpool {
     /// Records that the first `count` entries of `segment` are acknowledged, so that a restart
     /// does not send them twice.
     func markAcknowledged(_ segment: Segment, count: Int) throws {
-        let path = segment.path + ".acked"
-        let temporary = path + ".tmp"
-        try Data(String(count).utf8).write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else { throw SpoolFile.Failure(path: path, operation: "rename", code: errno) }
+        try SpoolFile.replace(segment.path + ".acked", with: String(count))
     }
 
     /// Deletes a fully replayed segment.
@@ -148,8 +150,24 @@ final class DiskSpool {
     }
 
     private func startSegment() throws {
-        let path = "\(directory)/\(Self.name(for: nextSequence))"
-        let descriptor = try SpoolFile.openForAppend(path)
+        // A link or a FIFO planted under the next name is skipped over (never followed, never
+        // waited on), so that it cannot stop every append.
+        guard nextSequence <= Self.maxSequence else {
+            throw SpoolFile.Failure(path: directory, operation: "number a new segment past \(Self.maxSequence) in", code: ERANGE)
+        }
+        var skipped = 0
+        var path = "\(directory)/\(Self.name(for: nextSequence))"
+        var opened: Int32?
+        while opened == nil {
+            do {
+                opened = try SpoolFile.openSegment(path)
+            } catch let failure as SpoolFile.Failure where [ELOOP, ENXIO].contains(failure.code) && skipped < 16 && nextSequence < Self.maxSequence {
+                skipped += 1
+                nextSequence += 1
+                path = "\(directory)/\(Self.name(for: nextSequence))"
+            }
+        }
+        guard let descriptor = opened else { return }
         let header = ByteBuffer(bytes: SpoolFraming.fileHeader)
         do {
             try SpoolFile.write(descriptor, header, path: path)
@@ -165,8 +183,13 @@ final class DiskSpool {
     }
 
     private static func readAcknowledged(_ segment: Segment) -> Int {
-        guard let data = FileManager.default.contents(atPath: segment.path + ".acked") else { return 0 }
-        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        // Read without following a link; anything but a small count means none acknowledged.
+        guard let descriptor = try? PosixFile.open(segment.path + ".acked", .read) else { return 0 }
+        defer { Glibc.close(descriptor) }
+        var text = [UInt8](repeating: 0, count: 32)
+        let count = text.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return 0 }
+        return Int(String(decoding: text.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
     static func name(for sequence: UInt64) -> String {
@@ -174,8 +197,14 @@ final class DiskSpool {
         return "spool-" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + ".log"
     }
 
+    /// The largest segment number: 16 digits, the width of segment names.
+    static let maxSequence: UInt64 = 9_999_999_999_999_999
+
+    /// The number in a segment's name: exactly 16 digits, at most ``maxSequence``.
     static func sequence(of name: String) -> UInt64? {
         guard name.hasPrefix("spool-"), name.hasSuffix(".log") else { return nil }
-        return UInt64(name.dropFirst(6).dropLast(4))
+        let digits = name.dropFirst(6).dropLast(4)
+        guard digits.count == 16, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return UInt64(digits).flatMap { $0 <= maxSequence ? $0 : nil }
     }
 }

@@ -16,6 +16,22 @@ enum SpoolFile {
         try PosixFile.open(path, .append)
     }
 
+    /// Opens a new segment for appending: `ELOOP` for a link, `ENXIO` for a FIFO, never a wait.
+    static func openSegment(_ path: String) throws -> Int32 {
+        try PosixFile.open(path, .appendWithoutWaiting)
+    }
+
+    /// Replaces the small file at `path` with `text` (written beside it, then renamed over it),
+    /// never through a link.
+    static func replace(_ path: String, with text: String) throws {
+        let temporary = path + ".tmp"
+        try remove(temporary)
+        let descriptor = try PosixFile.open(temporary, .createNew)
+        defer { close(descriptor) }
+        try write(descriptor, ByteBuffer(string: text), path: temporary)
+        guard rename(temporary, path) == 0 else { throw Failure(path: path, operation: "rename", code: errno) }
+    }
+
     static func write(_ descriptor: Int32, _ buffer: ByteBuffer, path: String) throws {
         try PosixFile.writeAll(descriptor, buffer, path: path)
     }
@@ -52,9 +68,11 @@ enum SpoolFile {
         }
     }
 
-    static func size(_ path: String) -> Int {
+    /// The size of the regular file at `path`; `nil` for anything else (a link is not followed).
+    static func regularFileSize(_ path: String) -> Int? {
         var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(info.st_size)
     }
 
     static func remove(_ path: String) throws {

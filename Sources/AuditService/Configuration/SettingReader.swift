@@ -26,12 +26,19 @@ public struct SettingReader: Sendable {
         return environment[env].map { $0.split(separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
     }
 
-    /// A positive number of seconds.
+    /// The longest duration a setting takes: about 23 days, the most librdkafka's millisecond
+    /// timeouts (32-bit) hold.
+    public static let maxSeconds: Double = 2_000_000
+
+    /// A positive number of seconds, at least a millisecond and at most ``maxSeconds``.
     /// - Throws: ``ConfigurationError`` when the value is not one.
     public func seconds(_ flagValue: String?, flag: String, env: String, default fallback: Duration) throws(ConfigurationError) -> Duration {
         guard let (text, key) = value(flagValue, flag: flag, env: env) else { return fallback }
-        guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
-            throw ConfigurationError(key, "'\(text)' is not a positive number of seconds")
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0.001 else {
+            throw ConfigurationError(key, "'\(text)' is not a positive number of seconds (at least 0.001)")
+        }
+        guard seconds <= Self.maxSeconds else {
+            throw ConfigurationError(key, "'\(text)' seconds is more than \(Int(Self.maxSeconds)) (about 23 days)")
         }
         return .milliseconds(Int64(seconds * 1000))
     }

@@ -4,7 +4,7 @@ extension RdKafkaClient {
     /// Asks a broker for cluster metadata; blocks up to `timeout`.
     func metadata(allTopics: Bool, timeout: Duration) throws(KafkaError) -> KafkaClusterMetadata {
         var pointer: UnsafePointer<rd_kafka_metadata>?
-        let error = rd_kafka_metadata(handle, allTopics ? 1 : 0, nil, &pointer, Int32(timeout.wholeMilliseconds))
+        let error = rd_kafka_metadata(handle, allTopics ? 1 : 0, nil, &pointer, timeout.timeoutMilliseconds)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let pointer else {
             throw KafkaError(responseError: error, reason: "no metadata from the cluster within \(timeout): \(String(cString: rd_kafka_err2str(error)))")
         }

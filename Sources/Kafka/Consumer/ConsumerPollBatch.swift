@@ -14,7 +14,7 @@ struct ConsumerPollBatch: Sendable {
     /// the rest. Blocks; call off the cooperative pool.
     static func poll(_ client: RdKafkaClient, timeout: Duration) -> ConsumerPollBatch {
         var batch = ConsumerPollBatch()
-        var wait = Int32(timeout.wholeMilliseconds)
+        var wait = timeout.timeoutMilliseconds
         while batch.events.count < maximumEvents, batch.rebalance == nil, batch.fatalError == nil,
             let event = rd_kafka_queue_poll(client.eventQueue, wait)
         {

@@ -141,7 +141,7 @@ public final class KafkaConsumer: Sendable {
         return try await executor.run { () throws(KafkaError) in
             let list = RdKafkaTopicPartitionList.make(partitions)
             defer { rd_kafka_topic_partition_list_destroy(list) }
-            let error = rd_kafka_committed(client.handle, list, Int32(timeout.wholeMilliseconds))
+            let error = rd_kafka_committed(client.handle, list, timeout.timeoutMilliseconds)
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 throw KafkaError(responseError: error, reason: "reading committed offsets: \(String(cString: rd_kafka_err2str(error)))")
             }
@@ -160,7 +160,7 @@ public final class KafkaConsumer: Sendable {
         return try await executor.run { () throws(KafkaError) in
             var low: Int64 = 0
             var high: Int64 = 0
-            let error = rd_kafka_query_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high, Int32(timeout.wholeMilliseconds))
+            let error = rd_kafka_query_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high, timeout.timeoutMilliseconds)
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 throw KafkaError(responseError: error, reason: "reading the watermarks of \(partition): \(String(cString: rd_kafka_err2str(error)))")
             }

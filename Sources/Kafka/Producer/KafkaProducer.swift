@@ -80,7 +80,7 @@ public final class KafkaProducer: Sendable {
     /// - Throws: ``KafkaError`` with code `timedOut`, naming how many records are still pending.
     public func flush(timeout: Duration) async throws(KafkaError) {
         let client = self.client
-        let error = await executor.run { rd_kafka_flush(client.handle, Int32(timeout.wholeMilliseconds)) }
+        let error = await executor.run { rd_kafka_flush(client.handle, timeout.timeoutMilliseconds) }
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError(
                 responseError: error,

@@ -4,7 +4,7 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as a closed set that may grow.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case io, corruptCompression, invalidManifest, invalidLine, missingRoot, invalidKey, locked, oversize, notRegularFile, conflict, objectStore
+            case io, corruptCompression, invalidManifest, invalidLine, missingRoot, invalidKey, locked, oversize, notRegularFile, conflict, objectStore, untrustedHead
         }
 
         private let base: Base
@@ -33,6 +33,9 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
         public static let conflict = Code(.conflict)
         /// A request to the object store failed.
         public static let objectStore = Code(.objectStore)
+        /// A partition's newest manifest fails the writer's checks (``HeadManifestCheck``): the
+        /// writer does not resume from it.
+        public static let untrustedHead = Code(.untrustedHead)
 
         public var description: String { base.rawValue }
     }

@@ -63,6 +63,12 @@ struct ConsumerOptions: ParsableArguments {
     @Option(name: .long, help: "PEM Ed25519 private key that signs every manifest (make one with `audit-archive keygen`). Env: AUDIT_SIGNING_KEY. Default: none (manifests unsigned).")
     var signingKey: String?
 
+    @Option(name: .long, help: "With --signing-key: a PEM public key of an earlier signing key (repeat for several). A partition's newest manifest must be signed by the signing key or one of these before the consumer resumes from it (key rotation). Env: AUDIT_PREVIOUS_PUBLIC_KEYS (comma-separated paths). Default: none.")
+    var previousPublicKey: [String] = []
+
+    @Flag(name: .long, help: "With --signing-key: resume from a partition whose newest manifest is unsigned (the first start with a key over an archive written without one). Without it such a partition is not taken. Env: AUDIT_ADOPT_UNSIGNED_HEAD=true.")
+    var adoptUnsignedHead = false
+
     @Option(name: .long, help: "Witness topic: a checkpoint of each durable segment is published there (acks=all, idempotent) for `audit-archive verify --witness`. Env: AUDIT_CHECKPOINT_TOPIC. Default: none.")
     var checkpointTopic: String?
 

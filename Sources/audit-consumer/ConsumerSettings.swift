@@ -75,6 +75,18 @@ struct ConsumerSettings {
         if let (path, key) = reader.value(options.signingKey, flag: "signing-key", env: "AUDIT_SIGNING_KEY") {
             archive.signingKey = try Self.signingKey(at: path, key: key)
         }
+        let previousKeys = reader.list(options.previousPublicKey, env: "AUDIT_PREVIOUS_PUBLIC_KEYS", separator: ",")
+        archive.adoptsUnsignedHead = options.adoptUnsignedHead || environment["AUDIT_ADOPT_UNSIGNED_HEAD"] == "true"
+        if archive.signingKey == nil, !previousKeys.isEmpty || archive.adoptsUnsignedHead {
+            throw ConfigurationError("--previous-public-key / --adopt-unsigned-head", "only apply with --signing-key: without one, heads are checked by name only")
+        }
+        archive.previousPublicKeys = try previousKeys.map { path throws(ConfigurationError) in
+            do throws(ArchiveError) {
+                return try ManifestPublicKey(contentsOfFile: path)
+            } catch {
+                throw ConfigurationError("--previous-public-key / AUDIT_PREVIOUS_PUBLIC_KEYS", error.reason)
+            }
+        }
         checkpointTopic = reader.value(options.checkpointTopic, flag: "checkpoint-topic", env: "AUDIT_CHECKPOINT_TOPIC")?.value
         if let checkpointTopic, checkpointTopic == topic {
             throw ConfigurationError("--checkpoint-topic / AUDIT_CHECKPOINT_TOPIC", "must differ from the archived topic \(topic)")

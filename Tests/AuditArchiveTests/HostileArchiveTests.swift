@@ -199,3 +199,77 @@ extension HostileArchiveTests {
         #expect(lines < 96)
     }
 }
+
+extension HostileArchiveTests {
+    @Test("a manifest whose uncompressedBytes is Int.max is refused, and every reader goes on instead of trapping")
+    func hugeUncompressedBytes() throws {
+        let (fixture, closed) = try VerifierTests.archive()
+        defer { fixture.remove() }
+        var manifest = closed[1].manifest
+        manifest.uncompressedBytes = .max
+        try Data(manifest.encoded().readableBytesView).write(to: URL(fileURLWithPath: closed[1].manifestPath))
+        #expect { _ = try ManifestFile(path: closed[1].manifestPath) } throws: { ($0 as? ArchiveError)?.code == .invalidManifest }
+        #expect(try ArchiveVerifier.verify(root: fixture.root).problems.contains { $0.subject == closed[1].manifestPath })
+        #expect(try ArchiveStatistics.compute(root: fixture.root, filter: ExchangeFilter()).problems.isEmpty == false)
+        _ = try ArchiveReconciliation.compute(root: fixture.root)
+        // And the reader's bound itself saturates, whatever it is given.
+        #expect(SegmentReader.Limits(uncompressedBytes: .max).maxInflatedBytes == .max)
+        #expect(SegmentReader.Limits(uncompressedBytes: -1).maxInflatedBytes == 16 * 1024 * 1024)
+    }
+
+    @Test("statistics over bodies whose sizes are Int.max saturate instead of trapping")
+    func hugeBodySizes() throws {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        let archiver = try fixture.archiver(fixture.configuration())
+        for offset in 0..<3 {
+            var record = try ArchiveFixture.envelope(index: offset).record()
+            record.request.body.size = .max
+            record.response.body.size = .max
+            let envelope = AuditEnvelope(record: record, source: "test")
+            _ = try archiver.append(ArchiveInput(offset: Int64(offset), record: ArchiveFixture.records(envelope)[0]))
+        }
+        _ = try archiver.close()
+        let statistics = try ArchiveStatistics.compute(root: fixture.root, filter: ExchangeFilter())
+        #expect(statistics.total.exchanges == 3)
+        #expect(statistics.total.requestBytes == .max && statistics.total.responseBytes == .max)
+    }
+
+    @Test("a record with an implausible Kafka timestamp is dead-lettered without a trap, its timestamp dropped",
+          arguments: [Int64.max, Int64.min, 9_300_000_000_000_000, -1, 253_402_300_800_000])
+    func implausibleTimestamp(_ timestamp: Int64) throws {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        let archiver = try fixture.archiver(fixture.configuration())
+        let junk = EnvelopeRecord(headers: [HeaderField(name: "ce_type", value: "nope")], value: ByteBuffer(string: "not an envelope"))
+        let input = ArchiveInput(offset: 0, record: junk, timestampMilliseconds: timestamp)
+        #expect(input.timestampMilliseconds == nil)
+        _ = try archiver.append(input)
+        _ = try archiver.append(ArchiveInput(offset: 1, record: ArchiveFixture.records(ArchiveFixture.envelope(index: 1))[0], timestampMilliseconds: timestamp))
+        _ = try archiver.close()
+        let letters = try Self.deadLetters(fixture)
+        #expect(letters.count == 1 && letters.first?.timestamp == nil)
+        #expect(try ArchiveVerifier.verify(root: fixture.root).passed)
+        #expect(ArchiveInput(offset: 0, record: junk, timestampMilliseconds: 1_795_258_073_000).timestampMilliseconds == 1_795_258_073_000)
+    }
+
+    @Test("verify reads every topic directory: segments hidden under a name no topic has are a problem, other directories a warning")
+    func hiddenTopicDirectories() throws {
+        let (fixture, _) = try VerifierTests.archive()
+        defer { fixture.remove() }
+        let topicDirectory = ArchiveLayout(root: fixture.root).topicDirectory(fixture.topic)
+        // A corrupt copy of the topic under a hidden name: before, verify skipped it and passed.
+        try FileManager.default.copyItem(atPath: topicDirectory, toPath: "\(fixture.root)/.\(fixture.topic)")
+        try FileManager.default.createDirectory(atPath: "\(fixture.root)/lost+found", withIntermediateDirectories: true)
+        let report = try ArchiveVerifier.verify(root: fixture.root)
+        #expect(report.problems.contains { $0.subject == "\(fixture.root)/.\(fixture.topic)" }, "\(report.problems)")
+        #expect(!report.passed)
+        #expect(report.warnings.contains { $0.subject == "\(fixture.root)/lost+found" }, "\(report.warnings)")
+        // A topic starting with '_' is a topic the layout holds: read like any other.
+        try FileManager.default.removeItem(atPath: "\(fixture.root)/.\(fixture.topic)")
+        #expect(ArchiveLayout.topicNameProblem("_schemas") == nil)
+        for name in ["", ".", "..", ".hidden", "a/b", "a b", String(repeating: "t", count: 250), "é"] {
+            #expect(ArchiveLayout.topicNameProblem(name) != nil, "'\(name)'")
+        }
+    }
+}

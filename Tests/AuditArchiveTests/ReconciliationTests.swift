@@ -88,3 +88,26 @@ struct ReconciliationTests {
         }
     }
 }
+
+extension ReconciliationTests {
+    @Test("sequence numbers past 2^53 - 1 (Int64.max in an exchange or a notice) are refused where they come in, and reconcile never traps on them")
+    func extremeSequences() throws {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        let archiver = try fixture.archiver(fixture.configuration())
+        var planted = try ArchiveFixture.envelope(index: 3).record()
+        planted.producer = "p1"
+        planted.sequence = .max
+        let envelopes = [Self.exchange("p1", 1), AuditEnvelope(record: planted, source: "test"), Self.notice("p1", 2, .max, "queue_full"), Self.notice("p1", .max, .max, "queue_full"), Self.exchange("p1", 2)]
+        for (offset, envelope) in envelopes.enumerated() {
+            _ = try archiver.append(ArchiveInput(offset: Int64(offset), record: ArchiveFixture.records(envelope)[0]))
+        }
+        _ = try archiver.close()
+        let letters = try HostileArchiveTests.deadLetters(fixture)
+        #expect(letters.count == 3, "the exchange and the notices with Int64.max are dead letters: \(letters.map(\.reason))")
+        let result = try ArchiveReconciliation.compute(root: fixture.root)
+        #expect(result.producers.map(\.id) == ["p1"])
+        #expect(result.producers.first?.highest == 2 && result.producers.first?.archived == 2)
+        #expect(result.isComplete)
+    }
+}

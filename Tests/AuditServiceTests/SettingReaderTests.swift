@@ -76,3 +76,21 @@ struct SettingReaderTests {
         }
     }
 }
+
+extension SettingReaderTests {
+    @Test("durations: absurd numbers of seconds are clear errors, never traps", arguments: ["1e16", "3e6", "2000001", "inf", "nan", "-1", "0", "0.0001", "1e308", "x"])
+    func absurdSeconds(_ text: String) {
+        let reader = SettingReader(environment: ["AUDIT_DRAIN_TIMEOUT": text])
+        #expect(throws: ConfigurationError.self) {
+            _ = try reader.seconds(nil, flag: "drain-timeout", env: "AUDIT_DRAIN_TIMEOUT", default: .seconds(10))
+        }
+    }
+
+    @Test("durations within the bounds are taken to the millisecond")
+    func plausibleSeconds() throws {
+        for (text, expected) in [("0.001", Duration.milliseconds(1)), ("2.5", .milliseconds(2500)), ("2000000", .seconds(2_000_000))] {
+            let reader = SettingReader(environment: ["AUDIT_DRAIN_TIMEOUT": text])
+            #expect(try reader.seconds(nil, flag: "drain-timeout", env: "AUDIT_DRAIN_TIMEOUT", default: .seconds(10)) == expected)
+        }
+    }
+}

@@ -82,3 +82,21 @@ struct KafkaConfigurationTests {
         #expect(Duration.milliseconds(0).wholeMilliseconds == 0)
     }
 }
+
+extension KafkaConfigurationTests {
+    @Test("durations become librdkafka milliseconds without a trap: clamped to 0 up to Int32.max for timeouts")
+    func durationMilliseconds() {
+        let cases: [(Duration, Int64, Int32)] = [
+            (.milliseconds(1500), 1500, 1500),
+            (.seconds(3_000_000), 3_000_000_000, .max),
+            (.seconds(Int64.max), .max, .max),
+            (.seconds(-5), -5000, 0),
+            (.seconds(Int64.min), .min, 0),
+            (.zero, 0, 0),
+        ]
+        for (duration, whole, timeout) in cases {
+            #expect(duration.wholeMilliseconds == whole, "\(duration)")
+            #expect(duration.timeoutMilliseconds == timeout, "\(duration)")
+        }
+    }
+}

@@ -102,7 +102,7 @@ public final class ArchiveWorker<Consumer: ArchiveConsumer>: Service {
                 var starts: [KafkaTopicPartitionOffset] = []
                 for partition in partitions {
                     guard let opened = try await open(partition) else {
-                        refused.insert(partition)
+                        if !status.isUntrusted(partition.description) { refused.insert(partition) }
                         continue
                     }
                     lanes.withLock { $0[partition] = opened.lane }
@@ -181,6 +181,15 @@ public final class ArchiveWorker<Consumer: ArchiveConsumer>: Service {
             metrics.lockRefusals.increment()
             status.refused(partition.description)
             logger.error("partition refused: another writer holds its lock; its records stay uncommitted here until the lock is free", metadata: [
+                "partition": "\(partition)", "reason": "\(error.reason)",
+            ])
+            return nil
+        } catch let error as ArchiveError where error.code == .untrustedHead {
+            // Not taken, not retried by a rejoin (the head stays what it is until an operator
+            // looks), never republished on the witness topic.
+            metrics.untrustedHeads.increment()
+            status.untrusted(partition.description, error.reason)
+            logger.critical("partition not taken: its newest manifest cannot be trusted; its records stay uncommitted", metadata: [
                 "partition": "\(partition)", "reason": "\(error.reason)",
             ])
             return nil

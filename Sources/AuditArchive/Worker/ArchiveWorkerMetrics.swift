@@ -11,6 +11,7 @@ struct ArchiveWorkerMetrics: Sendable {
     let commitFailures = Counter(label: "auditshipper_consumer_commit_failures_total")
     let lockRefusals = Counter(label: "auditshipper_archive_partition_lock_refusals_total")
     let publishConflicts = Counter(label: "auditshipper_archive_publish_conflicts_total")
+    let untrustedHeads = Counter(label: "auditshipper_archive_untrusted_heads_total")
     let assignedPartitions = Gauge(label: "auditshipper_consumer_assigned_partitions")
     let archiveDelay = Timer(label: "auditshipper_archive_delay_seconds", preferredDisplayUnit: .seconds)
 

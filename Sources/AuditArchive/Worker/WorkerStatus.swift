@@ -15,6 +15,8 @@ public final class WorkerStatus: Sendable {
         var assigned = 0
         var failure: String?
         var refused: Set<String> = []
+        /// Partitions not taken because their newest manifest failed the checks, with why.
+        var untrusted: [String: String] = [:]
     }
 
     private let state = Mutex(State())
@@ -34,9 +36,22 @@ public final class WorkerStatus: Sendable {
         state.withLock { _ = $0.refused.insert(partition) }
     }
 
+    /// `partition` is not taken: its newest manifest cannot be trusted (`reason`).
+    func untrusted(_ partition: String, _ reason: String) {
+        state.withLock { $0.untrusted[partition] = reason }
+    }
+
+    /// Whether `partition` was not taken for an untrusted head.
+    func isUntrusted(_ partition: String) -> Bool {
+        state.withLock { $0.untrusted[partition] != nil }
+    }
+
     /// `partition` is archived here, or no longer assigned: not refused.
     func accepted(_ partition: String) {
-        state.withLock { _ = $0.refused.remove(partition) }
+        state.withLock { state in
+            state.refused.remove(partition)
+            state.untrusted[partition] = nil
+        }
     }
 
     func failed(_ reason: String) {
@@ -56,6 +71,10 @@ public final class WorkerStatus: Sendable {
         state.withLock { state in
             guard state.failure == nil else { return Check(passes: false, message: "not ready: archiving failed") }
             guard state.joined else { return Check(passes: false, message: "not ready: joining the consumer group") }
+            guard state.untrusted.isEmpty else {
+                let partitions = state.untrusted.keys.sorted().joined(separator: ", ")
+                return Check(passes: false, message: "not ready: newest manifest not trusted, partitions not archived: \(partitions)")
+            }
             guard state.refused.isEmpty else {
                 return Check(passes: true, message: "ready: \(state.assigned) partitions assigned; refused (another writer holds the lock): \(state.refused.sorted().joined(separator: ", "))")
             }

@@ -38,6 +38,12 @@ public struct ArchiveConfiguration: Sendable {
     /// The Ed25519 key manifests are signed with. Default: none (manifests are unsigned, and
     /// `audit-archive verify` says so).
     public var signingKey: ManifestSigningKey?
+    /// With a signing key: earlier keys whose signatures a partition's newest manifest may carry
+    /// when the writer resumes from it (key rotation). Default: none.
+    public var previousPublicKeys: [ManifestPublicKey] = []
+    /// With a signing key: resume from an unsigned newest manifest (the first start with a key
+    /// over an archive written without one). Default: `false`, such a head is refused.
+    public var adoptsUnsignedHead = false
     /// Written into manifests as `writer`. Default: `audit-consumer`.
     public var writer = "audit-consumer"
 

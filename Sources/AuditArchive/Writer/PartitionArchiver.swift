@@ -55,8 +55,8 @@ public final class PartitionArchiver {
     ///   - chunkBudget: The memory budget for incomplete chunk sets, shared by every partition of
     ///     the process.
     /// - Throws: ``ArchiveError``: `locked` when another writer holds the partition (directory);
-    ///   otherwise when the root cannot be created, listed or the partition's newest manifest
-    ///   cannot be read.
+    ///   `untrustedHead` when its newest manifest fails ``HeadManifestCheck``; otherwise when the
+    ///   root cannot be created, listed or the partition's newest manifest cannot be read.
     public init(
         topic: String,
         partition: Int32,
@@ -82,6 +82,10 @@ public final class PartitionArchiver {
             )
         }
         let head = store.head
+        if let head, let problem = HeadManifestCheck.problem(head, topic: topic, partition: partition, configuration: configuration) {
+            store.release()
+            throw ArchiveError(.untrustedHead, "\(topic)[\(partition)]: not resuming from \(head.path): \(problem)")
+        }
         resumedFrom = head
         chainHead = head?.sha256
         durableThrough = head?.manifest.lastOffset

@@ -98,9 +98,14 @@ public enum ExchangeRecordDecoder {
             }
             data = ByteBuffer(bytes: decoded)
         }
+        let size = try fields.integer("size")
+        let captured = try fields.integer("captured")
+        guard size >= 0, captured >= 0 else {
+            throw EnvelopeError(.invalidField, "\(fields.path): size \(size) and captured \(captured) must not be negative")
+        }
         var body = BodyRecord(
-            size: try fields.integer("size"),
-            captured: try fields.integer("captured"),
+            size: size,
+            captured: captured,
             truncated: try fields.bool("truncated"),
             sha256: try fields.string("sha256"),
             contentType: try fields.optionalString("contentType"),

@@ -108,7 +108,12 @@ public struct S3Client: Sendable {
             return Object(key: key, size: size, lastModified: modified)
         }
         let truncated = S3XML.values(of: "IsTruncated", in: xml).first == "true"
-        return ListPage(objects: objects, nextToken: truncated ? S3XML.values(of: "NextContinuationToken", in: xml).first : nil)
+        let next = S3XML.values(of: "NextContinuationToken", in: xml).first
+        // A truncated page without a way on would end the listing early, silently short.
+        if truncated, (next ?? "").isEmpty {
+            throw S3Error(status: 200, code: "NoContinuationToken", operation: "LIST \(prefix) (a truncated page without NextContinuationToken)")
+        }
+        return ListPage(objects: objects, nextToken: truncated ? next : nil)
     }
 
     /// A listing's `LastModified` (RFC 3339, with or without fractional seconds).
@@ -116,16 +121,28 @@ public struct S3Client: Sendable {
         RFC3339.parse(text).map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }
     }
 
+    /// Consecutive empty pages with a continuation token after which a listing is an error.
+    static let maximumEmptyPages = 100
+
     /// Every key under `prefix`, page after page, up to `maximumObjects`.
-    /// - Throws: ``S3Error``, also when there are more than `maximumObjects`.
+    /// - Throws: ``S3Error``, also when there are more than `maximumObjects` or the endpoint
+    ///   pages without progress.
+
     public func listAll(prefix: String, maximumObjects: Int = 1_000_000) async throws -> [Object] {
         var objects: [Object] = []
         var token: String?
+        var emptyPages = 0
         repeat {
             let page = try await list(prefix: prefix, after: token)
             objects += page.objects
             guard objects.count <= maximumObjects else {
                 throw S3Error(status: 0, code: "TooManyObjects", operation: "LIST \(prefix) (more than \(maximumObjects) objects)")
+            }
+            // An endpoint that pages without progress (the same token again, or page after
+            // empty page) would keep this loop going for ever.
+            emptyPages = page.objects.isEmpty ? emptyPages + 1 : 0
+            if let next = page.nextToken, next == token || emptyPages > Self.maximumEmptyPages {
+                throw S3Error(status: 0, code: "NoProgress", operation: "LIST \(prefix) (the endpoint pages without progress: token repeated or \(emptyPages) empty pages)")
             }
             token = page.nextToken
         } while token != nil

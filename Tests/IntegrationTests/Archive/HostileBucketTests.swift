@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// `audit-archive` reading an `s3://` root from an endpoint that lies (`Fixtures/hostile_s3.py`):
+/// keys that would climb out of the reader's copy, and listings that never end.
+@Suite("A hostile bucket against audit-archive", .serialized, .fixtures)
+struct HostileBucketTests {
+    static let credentials = ["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-east-1"]
+
+    /// Starts the endpoint in `mode` and returns its URL and process.
+    static func endpoint(_ mode: String) async throws -> (url: String, process: FixtureProcess) {
+        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-s3-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: portFile) }
+        let process = try FixtureProcess.start(ProjectPaths.python, arguments: [ProjectPaths.fixture("hostile_s3.py"), portFile, mode], name: "hostile-s3-\(mode)")
+        var port: Int?
+        do {
+            try await Waiting.until("the hostile endpoint to write its port", timeout: .seconds(20), interval: .milliseconds(50), detail: { process.log }) {
+                port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
+                guard port == nil else { return true }
+                guard process.isRunning else { throw FixtureProcess.Failure(description: "hostile_s3.py exited: \(process.log)") }
+                return false
+            }
+        } catch {
+            await process.kill()
+            throw error
+        }
+        return ("http://127.0.0.1:\(port ?? 0)", process)
+    }
+
+    @Test("a key whose topic part is '..' writes nothing outside the reader's private copy, and nothing stays behind")
+    func traversal() async throws {
+        let (url, process) = try await Self.endpoint("traversal")
+        let downloads = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-downloads-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: downloads) }
+        // Where the '..' key would land one level above the copy: a link to a file that must stay.
+        let victim = downloads + "-victim"
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: victim))
+        defer { try? FileManager.default.removeItem(atPath: victim) }
+        try FileManager.default.createDirectory(atPath: "\(downloads)/dt=2026-12-02/hour=10", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: "\(downloads)/dt=2026-12-02/hour=10/..+0+00000000000000000000.jsonl.gz", withDestinationPath: victim)
+        let outcome = try await ArchiveHarness.cli(["verify", "s3://bucket/prefix", "--s3-endpoint", url, "--download-dir", downloads], environment: Self.credentials)
+        _ = await process.kill()
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep", "nothing was written through the planted link")
+        let left = try FileManager.default.subpathsOfDirectory(atPath: downloads).filter { !$0.hasPrefix("dt=") }
+        #expect(left.isEmpty, "the private copy is removed and nothing else was created: \(left)")
+        #expect(outcome.status != -1, "audit-archive ended: \(outcome.standardError)")
+        #expect(process.log.contains("list-type=2"), "the endpoint was asked for its listing")
+        #expect(!process.log.contains("GET /bucket/prefix/../"), "the '..' key was never fetched: \(process.log)")
+    }
+
+    @Test("listings that never end are errors within a bound, not hangs", arguments: ["same-token", "empty-pages", "no-token"])
+    func endlessListing(_ mode: String) async throws {
+        let (url, process) = try await Self.endpoint(mode)
+        let start = ContinuousClock.now
+        let outcome = try await ProcessRunner.outcome(
+            [try ServiceProcess.binary("audit-archive"), "verify", "s3://bucket/prefix", "--s3-endpoint", url],
+            environment: Self.credentials, timeout: .seconds(60))
+        _ = await process.kill()
+        #expect(outcome.status == 2, "\(mode): exit \(outcome.status): \(outcome.standardError)")
+        #expect(outcome.standardError.contains("LIST"), "\(mode): \(outcome.standardError)")
+        #expect(ContinuousClock.now - start < .seconds(60))
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditArchive
+import AuditEnvelope
 
 /// `audit-archive reconcile ROOT`.
 struct ReconcileCommand: AsyncParsableCommand {
@@ -12,15 +13,28 @@ struct ReconcileCommand: AsyncParsableCommand {
             this prints the numbers archived, the missing numbers a drop notice explains (with its
             reason), the missing numbers nothing explains (lost: a killed process, a lost topic
             partition, deleted segments), and exchanges archived more than once (a replay after a
-            crash). Exits 1 when any number is lost or anything could not be read.
+            crash). Only segments whose bytes match their manifests (SHA-256 and size) are
+            counted; with --public-key only those whose manifests carry a valid signature by one
+            of the keys. A segment that fails is reported and not counted. Exits 1 when any number
+            is lost or anything could not be read or checked.
             """
     )
 
     @OptionGroup var archive: ArchiveRootOptions
 
+    @Option(name: .long, help: "PEM Ed25519 public key whose signatures are accepted (repeatable); without one, signatures are not checked.")
+    var publicKey: [String] = []
+
     func run() async throws {
+        let keys = publicKey.map { path in
+            do throws(ArchiveError) {
+                return try ManifestPublicKey(contentsOfFile: path)
+            } catch {
+                exitWithMessage("--public-key \(error.reason)")
+            }
+        }
         let reconciliation = try await archive.withLocalRoot { root in
-            try withArchiveErrors { try ArchiveReconciliation.compute(root: root) }
+            try withArchiveErrors { try ArchiveReconciliation.compute(root: root, publicKeys: keys) }
         }
         for producer in reconciliation.producers {
             print("producer \(producer.id): sequences 1-\(producer.highest), \(producer.archived) archived")
@@ -31,7 +45,9 @@ struct ReconcileCommand: AsyncParsableCommand {
         if reconciliation.unsequenced > 0 {
             print("\(reconciliation.unsequenced) exchanges without a producer sequence (written before sequences existed)")
         }
-        let lost = reconciliation.producers.reduce(0) { $0 + $1.lost }
+        print("checked: \(reconciliation.segmentsChecked) segments against their manifests' SHA-256; "
+            + (reconciliation.signaturesChecked ? "signatures verified with \(keys.map(\.keyID).joined(separator: ", "))" : "signatures not checked (give --public-key)"))
+        let lost = reconciliation.producers.reduce(Int64(0)) { $0.saturatingAdd($1.lost) }
         let problems = ProblemReporter()
         reconciliation.problems.forEach(problems.report)
         if lost > 0 {

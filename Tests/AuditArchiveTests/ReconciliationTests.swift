@@ -111,3 +111,39 @@ extension ReconciliationTests {
         #expect(result.isComplete)
     }
 }
+
+extension ReconciliationTests {
+    @Test("reconcile counts only segments that match their manifests, and with a key only signed ones; what it skips it reports")
+    func countsOnlyChecked() throws {
+        let key = try ManifestSigningKey.generate()
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        var configuration = fixture.configuration(maxRecords: 2)
+        configuration.signingKey = key
+        let archiver = try fixture.archiver(configuration)
+        var closed: [ClosedSegment] = []
+        for sequence in 1...6 {
+            closed += try archiver.append(ArchiveInput(offset: Int64(sequence - 1), record: ArchiveFixture.records(Self.exchange("p1", Int64(sequence)))[0]))
+        }
+        _ = try archiver.close()
+        let honest = try ArchiveReconciliation.compute(root: fixture.root, publicKeys: [key.publicKey])
+        #expect(honest.isComplete && honest.problems.isEmpty && honest.segmentsChecked == 3 && honest.signaturesChecked)
+
+        // The middle segment rewritten as valid gzip holding a forged exchange in place of number 4.
+        let segment = VerifierTests.segmentPath(closed[1])
+        var lines: [ByteBuffer] = []
+        try SegmentReader.forEachLine(inFileAt: segment) { lines.append($0) }
+        lines[1] = StructuredCodec.encode(Self.exchange("p1", 3))
+        try HostileArchiveTests.gzipFile(segment, lines: lines)
+        let tampered = try ArchiveReconciliation.compute(root: fixture.root)
+        #expect(tampered.problems.contains { $0.subject == segment && $0.message.contains("do not match its manifest") }, "\(tampered.problems)")
+        #expect(tampered.segmentsChecked == 2 && !tampered.signaturesChecked)
+        #expect(tampered.producers.first?.unexplained.map(\.description) == ["3-4"], "the forged segment's numbers are not counted")
+        #expect(tampered.producers.first?.duplicates.isEmpty == true)
+
+        // Its manifest relinked and rehashed by someone without the key: only the signature catches it.
+        try SigningTests.rewriteHistory(closed, at: 2)
+        let unsigned = try ArchiveReconciliation.compute(root: fixture.root, publicKeys: [key.publicKey])
+        #expect(unsigned.problems.contains { $0.message.contains("signature does not verify") }, "\(unsigned.problems)")
+    }
+}

@@ -15,10 +15,39 @@ public enum ArchiveQuery {
         case stop
     }
 
+    /// What a reader checks of each segment before it reads it.
+    public struct SegmentChecks: Sendable {
+        /// Keys whose signature each manifest must carry; empty: signatures are not checked.
+        public var publicKeys: [ManifestPublicKey]
+
+        /// Checks the segment's SHA-256 and size against its manifest, and with `publicKeys` the
+        /// manifest's signature.
+        public init(publicKeys: [ManifestPublicKey] = []) {
+            self.publicKeys = publicKeys
+        }
+
+        /// Why the segment of `manifest` at `path` must not be read, if it must not.
+        func problem(segmentAt path: String, manifest: SegmentManifest) -> String? {
+            if !publicKeys.isEmpty, let problem = manifest.signatureProblem(keys: publicKeys) { return "manifest \(problem); not counted" }
+            do throws(ArchiveError) {
+                let (bytes, sha256) = try ArchiveDigest.sha256(ofFileAt: path)
+                guard bytes == manifest.segment.bytes, sha256 == manifest.segment.sha256 else {
+                    return "its bytes do not match its manifest (SHA-256 or size): changed after it was archived; not counted"
+                }
+                return nil
+            } catch {
+                return "\(error.reason); not counted"
+            }
+        }
+    }
+
     /// Calls `body` with each archived exchange that `filter` selects. Segments whose manifest
     /// time range cannot match are skipped unread.
     /// - Parameters:
     ///   - decodeRecords: Decode every exchange record, not only when the filter needs it.
+    ///   - checks: When given, a segment is read only once it passes them (its hash against its
+    ///     manifest, its signature); one that fails is a problem and is skipped.
+    ///   - onChecked: Called for each segment that passed `checks`.
     ///   - onProblem: Called for each line that is not a valid envelope and each segment,
     ///     manifest or irregular file that cannot be read; reading goes on.
     /// - Throws: ``ArchiveError`` only for a missing or unlistable root, or what `body` throws.
@@ -26,6 +55,8 @@ public enum ArchiveQuery {
         in root: String,
         filter: ExchangeFilter,
         decodeRecords: Bool = false,
+        checks: SegmentChecks? = nil,
+        onChecked: () -> Void = {},
         onProblem: (ArchiveFinding) -> Void,
         _ body: (ArchivedExchange) throws(ArchiveError) -> Next
     ) throws(ArchiveError) {
@@ -53,6 +84,13 @@ public enum ArchiveQuery {
                 last: manifest.lastEventTime.flatMap(RFC3339.parse)
             ) else { continue }
             let path = entry.path(.segment)
+            if let checks {
+                if let problem = checks.problem(segmentAt: path, manifest: manifest) {
+                    onProblem(ArchiveFinding(subject: path, message: problem))
+                    continue
+                }
+                onChecked()
+            }
             let limits = SegmentReader.Limits(uncompressedBytes: manifest.uncompressedBytes)
             var lineNumber = 0
             var stopped = false

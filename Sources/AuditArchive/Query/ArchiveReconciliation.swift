@@ -48,8 +48,12 @@ public struct ArchiveReconciliation: Sendable {
     public var producers: [Producer] = []
     /// Exchanges archived without a producer id or sequence (written before they existed).
     public var unsequenced = 0
-    /// Lines, segments and files that could not be read (and were skipped).
+    /// Lines, segments and files that could not be read or failed their checks (and were skipped).
     public var problems: [ArchiveFinding] = []
+    /// Segments counted, each checked against its manifest's SHA-256 and size first.
+    public var segmentsChecked = 0
+    /// Whether each counted segment's manifest signature was checked too (public keys given).
+    public var signaturesChecked = false
 
     /// Whether every missing number is explained.
     public var isComplete: Bool { producers.allSatisfy(\.unexplained.isEmpty) }
@@ -60,14 +64,20 @@ public struct ArchiveReconciliation: Sendable {
         var exchangeIDs: [String: Int] = [:]
     }
 
-    /// Reconciles the archive under `root`.
-    /// - Throws: ``ArchiveError`` only for a missing or unlistable root; what cannot be read is in
-    ///   ``problems``.
-    public static func compute(root: String) throws(ArchiveError) -> ArchiveReconciliation {
+    /// Reconciles the archive under `root`, counting only segments whose bytes match their
+    /// manifests and, with `publicKeys`, whose manifests carry a valid signature by one of them.
+    /// - Throws: ``ArchiveError`` only for a missing or unlistable root; what cannot be read or
+    ///   fails the checks is in ``problems``.
+    public static func compute(root: String, publicKeys: [ManifestPublicKey] = []) throws(ArchiveError) -> ArchiveReconciliation {
         var tallies: [String: Tally] = [:]
         var result = ArchiveReconciliation()
+        result.signaturesChecked = !publicKeys.isEmpty
         var problems: [ArchiveFinding] = []
-        try ArchiveQuery.forEach(in: root, filter: ExchangeFilter(), decodeRecords: true, onProblem: { problems.append($0) }) { exchange in
+        var checked = 0
+        try ArchiveQuery.forEach(
+            in: root, filter: ExchangeFilter(), decodeRecords: true, checks: .init(publicKeys: publicKeys),
+            onChecked: { checked += 1 }, onProblem: { problems.append($0) }
+        ) { exchange in
             if let notice = exchange.dropNotice {
                 tallies[notice.producer, default: Tally()].notices.append(notice)
             } else if let record = exchange.record {
@@ -81,6 +91,7 @@ public struct ArchiveReconciliation: Sendable {
             return .proceed
         }
         result.problems = problems
+        result.segmentsChecked = checked
         result.producers = tallies.sorted { $0.key < $1.key }.map { reconcile(id: $0.key, $0.value) }
         return result
     }

@@ -273,3 +273,31 @@ extension HostileArchiveTests {
         }
     }
 }
+
+extension HostileArchiveTests {
+    @Test("the staging directory must be the process's own: created 0700; a link, another user's or a world-writable directory is refused")
+    func privateStaging() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("staging-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let fresh = "\(base)/fresh"
+        try StagingDirectory.prepare(fresh, topic: "t", partition: 0)
+        var info = stat()
+        #expect(lstat(fresh, &info) == 0 && info.st_mode & 0o777 == 0o700)
+
+        try FileManager.default.createSymbolicLink(atPath: "\(base)/link", withDestinationPath: fresh)
+        #expect(throws: ArchiveError.self) { try StagingDirectory.prepare("\(base)/link", topic: "t", partition: 0) }
+
+        let open = "\(base)/open"
+        try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: true)
+        #expect(chmod(open, 0o777) == 0)
+        #expect { try StagingDirectory.prepare(open, topic: "t", partition: 0) } throws: { ($0 as? ArchiveError)?.reason.contains("writable by every user") == true }
+
+        if geteuid() == 0 {
+            let foreign = "\(base)/foreign"
+            try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
+            #expect(chown(foreign, 12345, 12345) == 0)
+            #expect { try StagingDirectory.prepare(foreign, topic: "t", partition: 0) } throws: { ($0 as? ArchiveError)?.reason.contains("belongs to uid 12345") == true }
+        }
+    }
+}

@@ -66,6 +66,10 @@ final class ObjectStorePartitionStore: PartitionStore {
         if let deadLetters = segment.deadLettersPath { files.append((.deadLetters, deadLetters)) }
         for file in files {
             let bytes = try ArchiveFile.read(file.path, maxBytes: Int.max)
+            // The staging directory is local: what is uploaded must be what was hashed and signed.
+            guard ArchiveDigest.sha256(bytes) == segment.digests[file.kind] else {
+                throw ArchiveError(.io, "\(file.path) changed between being written and being uploaded (its SHA-256 no longer matches the manifest's); not uploaded")
+            }
             try putIfNew("\(segment.directory)/\(name.fileName(file.kind))", bytes, sameBytes: { existing throws(ArchiveError) in
                 existing.entityTag == ContentMD5.hex(bytes)
             })

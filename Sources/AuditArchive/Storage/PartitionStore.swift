@@ -32,4 +32,7 @@ struct StagedSegment {
     var deadLettersPath: String?
     /// The manifest's bytes.
     var manifest: ByteBuffer
+    /// The SHA-256 the manifest records for each data file, hashed while it was written: a
+    /// store that reads a file back to publish it checks that it still holds those bytes.
+    var digests: [SegmentFileName.Kind: String]
 }

@@ -275,7 +275,8 @@ public final class PartitionArchiver {
             directory: ArchiveLayout.segmentSubdirectory(topic: topic, eventTime: directoryTime),
             segmentPath: segment.lines.path,
             deadLettersPath: segment.deadLetters?.path,
-            manifest: manifestBytes
+            manifest: manifestBytes,
+            digests: [.segment: manifest.segment.sha256].merging(manifest.deadLetters.map { [.deadLetters: $0.sha256] } ?? [:]) { first, _ in first }
         ))
 
         open = nil

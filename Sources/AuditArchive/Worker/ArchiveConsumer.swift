@@ -16,6 +16,8 @@ public protocol ArchiveConsumer: Sendable {
     func events(idleAfter interval: Duration) -> Events
     /// Starts the partitions just assigned, those in `offsets` at the offset given.
     func startAssignedPartitions(at offsets: [KafkaTopicPartitionOffset]) throws
+    /// The first offset of `partition` and the offset its next record will get, from the broker.
+    func watermarks(for partition: KafkaTopicPartition, timeout: Duration) async throws -> (low: Int64, high: Int64)
     /// Commits `offsets` (the next offset to read of each partition).
     func commit(_ offsets: [KafkaTopicPartitionOffset]) async throws
     /// Leaves the group and ends the events.

@@ -194,8 +194,36 @@ public final class ArchiveWorker<Consumer: ArchiveConsumer>: Service {
             ])
             return nil
         }
+        if let head = opened.head, let problem = await headPastWatermark(head, of: partition) {
+            await opened.lane.close()
+            metrics.untrustedHeads.increment()
+            status.untrusted(partition.description, problem)
+            logger.critical("partition not taken: its newest manifest cannot be trusted; its records stay uncommitted", metadata: [
+                "partition": "\(partition)", "reason": "\(problem)",
+            ])
+            return nil
+        }
         status.accepted(partition.description)
         return opened
+    }
+
+    /// Why `head` cannot be the partition's head given the broker's watermarks, if it cannot: it
+    /// covers offsets the partition has not reached (a planted manifest would make the writer
+    /// skip every record up to its `lastOffset`). When the watermarks cannot be read, the head's
+    /// other checks stand and this is logged.
+    private func headPastWatermark(_ head: ManifestFile, of partition: KafkaTopicPartition) async -> String? {
+        do {
+            let (_, high) = try await consumer.watermarks(for: partition, timeout: .seconds(10))
+            guard head.manifest.lastOffset < high else {
+                return "\(head.path) covers offsets up to \(head.manifest.lastOffset), but the partition's next offset is \(high)"
+            }
+            return nil
+        } catch {
+            logger.warning("could not read the partition's watermarks to check its newest manifest against them", metadata: [
+                "partition": "\(partition)", "error": "\(error)",
+            ])
+            return nil
+        }
     }
 
     /// A lane failed: a `conflict` lets that partition go (it is taken again after a rejoin,

@@ -129,6 +129,39 @@ struct ArchiveWorkerTests {
         #expect(try ArchiveHarness.archivedIDs(root: root).count == 9)
     }
 
+    @Test("a newest manifest past the partition's high watermark (planted) is not taken: readiness fails, nothing is committed; once the broker has those offsets it is taken")
+    func headPastWatermark() async throws {
+        let root = ArchiveHarness.temporaryRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let configuration = Self.configuration(root: root)
+        let writer = try PartitionArchiver(topic: "audit.watermark", partition: 0, configuration: configuration, chunkBudget: ChunkMemoryBudget(), logger: Logger(label: "writer"))
+        for index in 0..<5 {
+            _ = try writer.append(ArchiveInput(
+                offset: Int64(index), record: EnvelopeChunker.records(for: ArchiveHarness.envelope(index: index), messageMaxBytes: 1_000_000)[0],
+                timestampMilliseconds: 1_795_258_073_000))
+        }
+        _ = try writer.close()
+        let harness = Harness(topic: "audit.watermark", configuration: configuration)
+        // The broker's partition holds offsets 0-2 only: a head ending at offset 4 cannot be its.
+        harness.consumer.setHighWatermark(3)
+        harness.consumer.send(.partitionsAssigned([harness.partition(0)]))
+        try await harness.waitFor("the assignment to be answered") { $0.starts.count == 1 }
+        #expect(!harness.status.readiness.passes)
+        #expect(harness.status.readiness.message.contains("not trusted"), "\(harness.status.readiness.message)")
+        harness.sendRecords(0..<3)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(harness.consumer.recorded.unsubscriptions == 0, "no rejoin loop for an untrusted head")
+        #expect(harness.consumer.recorded.commits.isEmpty)
+
+        harness.consumer.setHighWatermark(5)
+        harness.consumer.send(.partitionsRevoked([harness.partition(0)]))
+        harness.consumer.send(.partitionsAssigned([harness.partition(0)]))
+        try await harness.waitFor("the partition to start") { $0.starts.count == 2 }
+        #expect(harness.consumer.recorded.starts.last?.map(\.offset) == [5])
+        #expect(harness.status.readiness.passes, "\(harness.status.readiness.message)")
+        try await harness.stop()
+    }
+
     @Test("a failed commit is logged and counted, the member stays healthy, and the next segment's commit goes through")
     func commitFailure() async throws {
         let root = ArchiveHarness.temporaryRoot()

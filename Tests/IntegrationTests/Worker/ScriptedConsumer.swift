@@ -36,8 +36,20 @@ final class ScriptedConsumer: ArchiveConsumer {
     }
 
     /// Delivers `event` to the worker.
+    private let highWatermark = Mutex<Int64?>(nil)
+
     func send(_ event: KafkaConsumerEvent) {
         continuation.yield(event)
+    }
+
+    /// The next offset the scripted broker reports for every partition (``watermarks(for:timeout:)``);
+    /// `nil` (the default): past any offset a test uses.
+    func setHighWatermark(_ offset: Int64?) {
+        highWatermark.withLock { $0 = offset }
+    }
+
+    func watermarks(for partition: KafkaTopicPartition, timeout: Duration) async throws -> (low: Int64, high: Int64) {
+        (0, highWatermark.withLock { $0 } ?? .max)
     }
 
     /// The next `count` commits fail.

@@ -9,22 +9,8 @@ struct HostileBucketTests {
 
     /// Starts the endpoint in `mode` and returns its URL and process.
     static func endpoint(_ mode: String) async throws -> (url: String, process: FixtureProcess) {
-        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-s3-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: portFile) }
-        let process = try FixtureProcess.start(ProjectPaths.python, arguments: [ProjectPaths.fixture("hostile_s3.py"), portFile, mode], name: "hostile-s3-\(mode)")
-        var port: Int?
-        do {
-            try await Waiting.until("the hostile endpoint to write its port", timeout: .seconds(20), interval: .milliseconds(50), detail: { process.log }) {
-                port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
-                guard port == nil else { return true }
-                guard process.isRunning else { throw FixtureProcess.Failure(description: "hostile_s3.py exited: \(process.log)") }
-                return false
-            }
-        } catch {
-            await process.kill()
-            throw error
-        }
-        return ("http://127.0.0.1:\(port ?? 0)", process)
+        let (port, process) = try await PortFileFixture.start("hostile_s3.py", arguments: [mode], name: "hostile-s3-\(mode)")
+        return ("http://127.0.0.1:\(port)", process)
     }
 
     @Test("a key whose topic part is '..' writes nothing outside the reader's private copy, and nothing stays behind")

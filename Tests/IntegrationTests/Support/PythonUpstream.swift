@@ -13,22 +13,8 @@ final class PythonUpstream: Sendable {
     }
 
     static func start() async throws -> PythonUpstream {
-        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("asgi-upstream-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: portFile) }
-        let process = try FixtureProcess.start(ProjectPaths.python, arguments: [ProjectPaths.fixture("asgi_upstream.py"), portFile], name: "uvicorn")
-        var port: Int?
-        do {
-            try await Waiting.until("uvicorn to write its port", timeout: .seconds(20), interval: .milliseconds(50), detail: { process.log }) {
-                port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
-                guard port == nil else { return true }
-                guard process.isRunning else { throw FixtureProcess.Failure(description: "uvicorn exited (is it in the venv? run scripts/setup): \(process.log)") }
-                return false
-            }
-        } catch {
-            await process.kill()
-            throw error
-        }
-        return PythonUpstream(port: port ?? 0, process: process)
+        let (port, process) = try await PortFileFixture.start("asgi_upstream.py", name: "uvicorn")
+        return PythonUpstream(port: port, process: process)
     }
 
     var url: String { "http://127.0.0.1:\(port)" }

@@ -26,13 +26,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     var publicKey: [String] = []
 
     func run() async throws {
-        let keys = publicKey.map { path in
-            do throws(ArchiveError) {
-                return try ManifestPublicKey(contentsOfFile: path)
-            } catch {
-                exitWithMessage("--public-key \(error.reason)")
-            }
-        }
+        let keys = publicKey.map(ManifestPublicKey.option)
         let reconciliation = try await archive.withLocalRoot { root in
             try withArchiveErrors { try ArchiveReconciliation.compute(root: root, publicKeys: keys) }
         }

@@ -48,7 +48,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         var options = ArchiveVerifier.Options()
-        options.publicKeys = publicKey.map(Self.readPublicKey)
+        options.publicKeys = publicKey.map(ManifestPublicKey.option)
         var witnessProblems: [String] = []
         if let witness {
             let read = try await readWitness(brokers: witness)
@@ -79,14 +79,6 @@ struct VerifyCommand: AsyncParsableCommand {
         } else {
             print("FAILED: \(report.problems.count) problems; \(summary)")
             throw ExitCode(1)
-        }
-    }
-
-    private static func readPublicKey(_ path: String) -> ManifestPublicKey {
-        do throws(ArchiveError) {
-            return try ManifestPublicKey(contentsOfFile: path)
-        } catch {
-            exitWithMessage("--public-key \(error.reason)")
         }
     }
 

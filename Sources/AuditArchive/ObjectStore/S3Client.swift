@@ -127,7 +127,6 @@ public struct S3Client: Sendable {
     /// Every key under `prefix`, page after page, up to `maximumObjects`.
     /// - Throws: ``S3Error``, also when there are more than `maximumObjects` or the endpoint
     ///   pages without progress.
-
     public func listAll(prefix: String, maximumObjects: Int = 1_000_000) async throws -> [Object] {
         var objects: [Object] = []
         var token: String?

@@ -7,6 +7,7 @@ import Glibc
 enum StagingDirectory {
     /// Creates `path` if needed and removes the files of `topic`'s `partition` an interrupted
     /// writer left there (a replay writes them again).
+    ///
     /// The directory must be the process's own: a directory, not a link, owned by this user and
     /// not writable by others (one it creates is 0700), since whoever can write there could
     /// swap a segment's bytes between hashing and publishing.

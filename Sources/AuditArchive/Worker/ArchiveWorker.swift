@@ -185,26 +185,27 @@ public final class ArchiveWorker<Consumer: ArchiveConsumer>: Service {
             ])
             return nil
         } catch let error as ArchiveError where error.code == .untrustedHead {
-            // Not taken, not retried by a rejoin (the head stays what it is until an operator
-            // looks), never republished on the witness topic.
-            metrics.untrustedHeads.increment()
-            status.untrusted(partition.description, error.reason)
-            logger.critical("partition not taken: its newest manifest cannot be trusted; its records stay uncommitted", metadata: [
-                "partition": "\(partition)", "reason": "\(error.reason)",
-            ])
+            refuseUntrustedHead(partition, error.reason)
             return nil
         }
         if let head = opened.head, let problem = await headPastWatermark(head, of: partition) {
             await opened.lane.close()
-            metrics.untrustedHeads.increment()
-            status.untrusted(partition.description, problem)
-            logger.critical("partition not taken: its newest manifest cannot be trusted; its records stay uncommitted", metadata: [
-                "partition": "\(partition)", "reason": "\(problem)",
-            ])
+            refuseUntrustedHead(partition, problem)
             return nil
         }
         status.accepted(partition.description)
         return opened
+    }
+
+    /// Leaves a partition whose newest manifest cannot be trusted untaken: counted, logged and
+    /// shown on readiness; not retried by a rejoin (the head stays what it is until an operator
+    /// looks), never republished on the witness topic.
+    private func refuseUntrustedHead(_ partition: KafkaTopicPartition, _ reason: String) {
+        metrics.untrustedHeads.increment()
+        status.untrusted(partition.description, reason)
+        logger.critical("partition not taken: its newest manifest cannot be trusted; its records stay uncommitted", metadata: [
+            "partition": "\(partition)", "reason": "\(reason)",
+        ])
     }
 
     /// Why `head` cannot be the partition's head given the broker's watermarks, if it cannot: it

@@ -270,13 +270,15 @@ public final class PartitionArchiver {
         let unsigned = segment.manifest(finished, carried: carried, previousManifestSHA256: chainHead, writer: configuration.writer)
         let manifest = try configuration.signingKey.map { key throws(ArchiveError) in try unsigned.signed(with: key) } ?? unsigned
         let manifestBytes = manifest.encoded()
+        var digests: [SegmentFileName.Kind: String] = [.segment: manifest.segment.sha256]
+        digests[.deadLetters] = manifest.deadLetters?.sha256
         let manifestPath = try store.publish(StagedSegment(
             name: name,
             directory: ArchiveLayout.segmentSubdirectory(topic: topic, eventTime: directoryTime),
             segmentPath: segment.lines.path,
             deadLettersPath: segment.deadLetters?.path,
             manifest: manifestBytes,
-            digests: [.segment: manifest.segment.sha256].merging(manifest.deadLetters.map { [.deadLetters: $0.sha256] } ?? [:]) { first, _ in first }
+            digests: digests
         ))
 
         open = nil

@@ -26,10 +26,8 @@ final class ProducerSequence: Sendable {
         try SpoolFile.makeDirectory(directory)
         let sequencePath = "\(directory)/sequence"
         let descriptor = try PosixFile.open(sequencePath, .readWrite)
-        var text = [UInt8](repeating: 0, count: 32)
-        let count = text.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
         // Empty or unparsable: nothing tells how far an earlier process got.
-        let stored = count > 0 ? Int64(String(decoding: text.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) : nil
+        let stored = SpoolFile.number(in: descriptor)
         let idPath = "\(directory)/producer-id"
         let storedID = FileManager.default.contents(atPath: idPath).flatMap {
             UUID(uuidString: String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))

@@ -150,24 +150,7 @@ final class DiskSpool {
     }
 
     private func startSegment() throws {
-        // A link or a FIFO planted under the next name is skipped over (never followed, never
-        // waited on), so that it cannot stop every append.
-        guard nextSequence <= Self.maxSequence else {
-            throw SpoolFile.Failure(path: directory, operation: "number a new segment past \(Self.maxSequence) in", code: ERANGE)
-        }
-        var skipped = 0
-        var path = "\(directory)/\(Self.name(for: nextSequence))"
-        var opened: Int32?
-        while opened == nil {
-            do {
-                opened = try SpoolFile.openSegment(path)
-            } catch let failure as SpoolFile.Failure where [ELOOP, ENXIO].contains(failure.code) && skipped < 16 && nextSequence < Self.maxSequence {
-                skipped += 1
-                nextSequence += 1
-                path = "\(directory)/\(Self.name(for: nextSequence))"
-            }
-        }
-        guard let descriptor = opened else { return }
+        let (path, descriptor) = try openNextSegment()
         let header = ByteBuffer(bytes: SpoolFraming.fileHeader)
         do {
             try SpoolFile.write(descriptor, header, path: path)
@@ -182,14 +165,30 @@ final class DiskSpool {
         nextSequence += 1
     }
 
+    /// Opens the file of the next segment number. A link or a FIFO planted under that name is
+    /// skipped over (never followed, never waited on; up to 16 of them), so that it cannot stop
+    /// every append.
+    private func openNextSegment() throws -> (path: String, descriptor: Int32) {
+        var skipped = 0
+        while true {
+            guard nextSequence <= Self.maxSequence else {
+                throw SpoolFile.Failure(path: directory, operation: "number a new segment past \(Self.maxSequence) in", code: ERANGE)
+            }
+            let path = "\(directory)/\(Self.name(for: nextSequence))"
+            do {
+                return (path, try SpoolFile.openSegment(path))
+            } catch let failure as SpoolFile.Failure where [ELOOP, ENXIO].contains(failure.code) && skipped < 16 {
+                skipped += 1
+                nextSequence += 1
+            }
+        }
+    }
+
     private static func readAcknowledged(_ segment: Segment) -> Int {
         // Read without following a link; anything but a small count means none acknowledged.
         guard let descriptor = try? PosixFile.open(segment.path + ".acked", .read) else { return 0 }
         defer { Glibc.close(descriptor) }
-        var text = [UInt8](repeating: 0, count: 32)
-        let count = text.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { return 0 }
-        return Int(String(decoding: text.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        return SpoolFile.number(in: descriptor).flatMap { Int(exactly: $0) } ?? 0
     }
 
     static func name(for sequence: UInt64) -> String {

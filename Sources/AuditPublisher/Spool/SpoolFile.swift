@@ -41,6 +41,15 @@ enum SpoolFile {
         for buffer in buffers { try write(descriptor, buffer, path: path) }
     }
 
+    /// The decimal number a small file holds (its first 32 bytes, surrounding whitespace
+    /// ignored); `nil` when it is empty or holds anything else.
+    static func number(in descriptor: Int32) -> Int64? {
+        var text = [UInt8](repeating: 0, count: 32)
+        let count = text.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return nil }
+        return Int64(String(decoding: text.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     static func sync(_ descriptor: Int32, path: String) throws {
         try PosixFile.sync(descriptor, path: path)
     }

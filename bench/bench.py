@@ -12,6 +12,7 @@ from archive import archive_scenarios
 from common import PROXY_PORT, ROOT, json_body
 from durability import compression_cost, durability_cost
 from fastapi_peer import fastapi_peer
+from kill import kill_test
 from matrix import chart, print_matrix, run_matrix
 from publisher import drain_and_kcat
 from stack import Stack
@@ -37,6 +38,9 @@ def main():
     parser.add_argument("--only-durability", action="store_true", help="only the publishing paths: --durability disk and the overflow path against memory")
     parser.add_argument("--only-compression", action="store_true", help="only the Kafka compression codecs (lz4, zstd, none): producer and broker CPU per exchange")
     parser.add_argument("--only-peer", action="store_true", help="only the FastAPI peer: the app alone, with the logging recipe, behind audit-producer; then the cheap echo (no parsing) alone and behind audit-producer")
+    parser.add_argument("--only-kill", action="store_true", help="only the crash test: SIGKILL the producer under load, count answered exchanges missing from Kafka")
+    parser.add_argument("--kill-after", type=float, default=4, help="seconds of load before the crash test's SIGKILL")
+    parser.add_argument("--kill-rounds", type=int, default=3, help="kills in the crash test")
     parser.add_argument("--peer-seconds", type=int, default=5, help="seconds per closed-loop load of the FastAPI peer")
     parser.add_argument("--peer-rounds", type=int, default=3, help="alternating rounds per closed-loop load of the FastAPI peer (medians)")
     parser.add_argument("--peer-paced-seconds", type=int, default=15, help="seconds per paced load of the FastAPI peer (issue 17's target asks 15)")
@@ -44,7 +48,7 @@ def main():
     parser.add_argument("--chart", default=os.path.join(ROOT, "bench", "latency-vs-size.png"), help="where the matrix chart goes")
     parser.add_argument("--spool-target", default=str(250 * 10**6), help="bytes to spool before timing the drain (the spool holds 2 GiB)")
     args = parser.parse_args()
-    scenarios = ("targets", "matrix", "peer", "durability", "compression", "archive", "drain")
+    scenarios = ("targets", "matrix", "peer", "kill", "durability", "compression", "archive", "drain")
     only = [name for name in scenarios if getattr(args, f"only_{name}")]
     selected = only or list(scenarios)
 
@@ -66,6 +70,8 @@ def main():
                 compression_cost(stack, body, args)
             elif scenario == "peer":
                 fastapi_peer(stack, body, args, sys.executable)
+            elif scenario == "kill":
+                kill_test(stack, args, sys.executable)
             elif scenario == "archive":
                 archive_scenarios(stack, body, f"http://127.0.0.1:{PROXY_PORT}", args.work_dir, args.archive_seconds, args.archive_delay)
             else:

@@ -20,7 +20,8 @@ PEER_PROXY_PORT = PROXY_PORT + 4
 PEER_ADMIN_PORT = ADMIN_PORT + 4
 
 
-def start(stack, python):
+def start_app(stack, python):
+    """Starts the FastAPI app (uvicorn, 1 worker) on APP_PORT and waits until it answers."""
     env = dict(os.environ, AUDIT_RECIPE_LOG=os.path.join(stack.work_dir, "recipe-audit.log"))
     log = open(os.path.join(stack.work_dir, "fastapi.log"), "w")
     app = subprocess.Popen([python, "-m", "uvicorn", "fastapi_app:app", "--app-dir", os.path.join(ROOT, "bench"),
@@ -28,6 +29,11 @@ def start(stack, python):
                             "--no-access-log"], stdout=log, stderr=subprocess.STDOUT, env=env)
     stack.processes.append(app)
     wait_http(f"http://127.0.0.1:{APP_PORT}/openapi.json", timeout=60)
+    return app
+
+
+def start(stack, python):
+    app = start_app(stack, python)
     producer = stack.spawn_producer("producer-peer", APP_PORT, PEER_PROXY_PORT, PEER_ADMIN_PORT, "POST /captured/**")
     return app, producer
 

@@ -32,16 +32,16 @@ class Stack:
         wait_http(f"http://127.0.0.1:{UPSTREAM_PORT}/healthz")
         self.producer = self.spawn_producer("producer", UPSTREAM_PORT, PROXY_PORT, ADMIN_PORT, "POST /api/captured/**", producer_args)
 
-    def spawn_producer(self, name, upstream_port, proxy_port, admin_port, route, extra=()):
-        """Starts an audit-producer (log `name`.log, spool `spool-name-N`) in front of the
-        upstream on `upstream_port`, publishing to the bench topic, and waits until it answers."""
+    def spawn_producer(self, name, upstream_port, proxy_port, admin_port, route, extra=(), spool=None):
+        """Starts an audit-producer (log `name`.log, spool `spool` or `spool-name-N`) in front of
+        the upstream on `upstream_port`, publishing to the bench topic, and waits until it answers."""
         process = self.spawn(name, [
             f"{self.bin_dir}/audit-producer",
             "--upstream", f"http://127.0.0.1:{upstream_port}",
             "--listen", f"127.0.0.1:{proxy_port}", "--admin-listen", f"127.0.0.1:{admin_port}",
             "--route", route,
             "--kafka-brokers", f"127.0.0.1:{BROKER_PORT}", "--kafka-topic", "bench.exchanges",
-            "--log-level", "warning", "--spool-dir", os.path.join(self.work_dir, f"spool-{name}-{self.starts}"), "--spool-max-bytes", "2GiB",
+            "--log-level", "warning", "--spool-dir", spool or os.path.join(self.work_dir, f"spool-{name}-{self.starts}"), "--spool-max-bytes", "2GiB",
         ] + list(extra))
         wait_http(f"http://127.0.0.1:{admin_port}/healthz")
         return process

@@ -39,8 +39,7 @@ struct AuditProducer: AsyncParsableCommand {
     /// task and the upstream connection (0.44 → 0.38 ms of producer CPU per proxied 1 KB request
     /// at concurrency 16; BENCHMARKS.md). Nothing in the producer blocks a task or computes long
     /// on one: spool I/O runs on the publisher's dispatch queue, envelope building on its own
-    /// threads (`EnvelopeThreads`, and a dispatch queue for exchanges that overflow the queue),
-    /// blocking librdkafka calls on the Kafka module's threads.
+    /// threads (`EnvelopeThreads`), blocking librdkafka calls on the Kafka module's threads.
     ///
     /// Allocations of 256 KiB and more (body chunks' buffers, envelopes, spool reads) get their
     /// own memory mappings, which go back to the system when freed. glibc's default raises that

@@ -7,9 +7,14 @@ import NIOCore
 public enum ExchangeRecordEncoder {
     /// The JSON bytes of `record`.
     public static func encode(_ record: ExchangeRecord) -> ByteBuffer {
-        let bodies = record.request.body.data.readableBytes + record.response.body.data.readableBytes
-        var out = ByteBuffer()
-        out.reserveCapacity(bodies * 4 / 3 + 4096)
+        encode(record, into: ByteBuffer())
+    }
+
+    /// The JSON bytes of `record`, written after what `buffer` holds (an empty buffer with room
+    /// for ``estimatedBytes(of:)`` is written without growing).
+    public static func encode(_ record: ExchangeRecord, into buffer: ByteBuffer) -> ByteBuffer {
+        var out = buffer
+        out.reserveCapacity(minimumWritableBytes: estimatedBytes(of: record))
         out.writeStaticString("{")
         out.writeJSONKey("specVersion"); out.writeStaticString("1,")
         out.writeJSONKey("exchangeId"); out.writeJSONString(record.exchangeID); out.writeStaticString(",")
@@ -36,6 +41,13 @@ public enum ExchangeRecordEncoder {
         }
         out.writeStaticString("]}")
         return out
+    }
+
+    /// Room that holds the encoding of `record` unless its headers and texts are unusually long:
+    /// the bodies, a third more for base64, and 4 KiB.
+    public static func estimatedBytes(of record: ExchangeRecord) -> Int {
+        let bodies = record.request.body.data.readableBytes.saturatingAdd(record.response.body.data.readableBytes)
+        return bodies.saturatingAdd(bodies / 3).saturatingAdd(4096)
     }
 
     private static func write(_ timings: ExchangeTimings, to out: inout ByteBuffer) {

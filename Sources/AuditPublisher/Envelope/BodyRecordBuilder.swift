@@ -10,11 +10,14 @@ struct BodyRecordBuilder: Sendable {
     let redactor: BodyRedactor
     let decoding: BodyDecodingConfiguration
     let digestKey: DigestKey?
+    /// Where a body in several chunks is joined.
+    let pool: EnvelopeBufferPool
 
-    /// The record of `captured`; `redactions` gains what was redacted or withheld.
-    func record(_ captured: CapturedBody, contentType: String?, contentEncoding: String?, side: String, redactions: inout [String]) -> BodyRecord {
+    /// The record of `captured`; `redactions` gains what was redacted or withheld, `scratch` the
+    /// pooled buffer its chunks were joined in (to recycle once the envelope is encoded).
+    func record(_ captured: CapturedBody, contentType: String?, contentEncoding: String?, side: String, redactions: inout [String], scratch: inout [ByteBuffer]) -> BodyRecord {
         let wire = captured.sha256()
-        var data = captured.joined()
+        var data = joined(captured, scratch: &scratch)
         var decoded: String?
         var decodeError: String?
         if data.readableBytes > 0 {
@@ -71,5 +74,15 @@ struct BodyRecordBuilder: Sendable {
         }
         record.hmacSha256 = digestKey?.authenticate(wire)
         return record
+    }
+
+    /// The kept bytes in one buffer: the only chunk as it is, else the chunks copied into a
+    /// buffer from the pool (also added to `scratch`).
+    private func joined(_ captured: CapturedBody, scratch: inout [ByteBuffer]) -> ByteBuffer {
+        guard captured.chunks.count > 1 else { return captured.chunks.first ?? ByteBuffer() }
+        var buffer = pool.take(minimumCapacity: captured.chunks.reduce(0) { $0 + $1.readableBytes })
+        for chunk in captured.chunks { buffer.writeImmutableBuffer(chunk) }
+        scratch.append(buffer)
+        return buffer
     }
 }

@@ -19,6 +19,7 @@ extension AuditPublisher {
             case .delivered:
                 metrics.published.increment()
                 metrics.deliveryLatency.recordElapsed(since: start)
+                self.recycle(entry)
             case .spool:
                 let reason: DropReason = failure?.beforeQueueing == true ? .refused : .deliveryFailed
                 self.logger.warning("Kafka did not take the envelope; spooling", metadata: ["exchange.id": "\(exchangeID)", "kafka.error": "\(failure.map { "\($0.error)" } ?? "")"])
@@ -102,6 +103,14 @@ extension AuditPublisher {
     func store(_ entry: SpoolEntry, exchangeID: String) async {
         machine.withLock { $0.forceSpool() }
         await append(entry, to: .main, exchangeID: exchangeID, failure: nil)
+        recycle(entry)
+    }
+
+    /// Gives the buffer of an envelope that was built here back to the builder's pool, once
+    /// Kafka acknowledged it or the spool holds it.
+    private func recycle(_ entry: SpoolEntry) {
+        builder.pool.recycle(entry.record.value)
+        metrics.bufferPoolBytes.record(builder.pool.idleBytes)
     }
 
     /// Spools an exchange that overflowed the queue as captured (``SpooledExchange``, encoded on

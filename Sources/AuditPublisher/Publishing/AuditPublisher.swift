@@ -67,7 +67,7 @@ public final class AuditPublisher: Service, ExchangeSink {
     public init(configuration: PublisherConfiguration, producer: KafkaProducer, logger: Logger) throws {
         self.configuration = configuration
         self.producer = producer
-        self.builder = EnvelopeBuilder(configuration: configuration)
+        self.builder = EnvelopeBuilder(configuration: configuration, pool: EnvelopeBufferPool())
         self.envelopeThreads = EnvelopeThreads(count: configuration.buildThreads)
         self.queue = ExchangeQueue(maxBytes: configuration.queueMaxBytes)
         self.durableAdmission = ByteAdmission(limit: configuration.queueMaxBytes)

@@ -10,6 +10,8 @@ struct PublisherMetrics: Sendable {
     let queueBytes = Gauge(label: "auditshipper_queue_bytes")
     /// The capacity of the spool segment being replayed (read whole; its entries share it).
     let replayBytes = Gauge(label: "auditshipper_spool_replay_bytes")
+    /// The capacity of the buffers kept for building envelopes while no build holds them.
+    let bufferPoolBytes = Gauge(label: "auditshipper_envelope_buffer_pool_bytes")
     let kafkaReachable = Gauge(label: "auditshipper_kafka_reachable")
     /// Envelopes handed to Kafka whose outcome (acknowledged or failed) is not known yet.
     let inFlight = Gauge(label: "auditshipper_kafka_in_flight")

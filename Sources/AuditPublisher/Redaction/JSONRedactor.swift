@@ -109,7 +109,7 @@ struct JSONRedactor: Sendable {
                     _ = redacted(valueAt: scanner.skipWhitespace(from: index), byKey: false)
                 }
             case UInt8(ascii: "\""):
-                let end = Self.endOfString(bytes, at: index)
+                let end = scanner.skipValidatedValue(at: index)
                 let colon = scanner.skipWhitespace(from: end)
                 guard case .object = levels.last, colon < bytes.count, bytes[colon] == UInt8(ascii: ":") else {
                     index = end
@@ -124,15 +124,6 @@ struct JSONRedactor: Sendable {
             }
         }
         return replacements
-    }
-
-    /// The index after the closing quote of the (validated) string at `start`.
-    private static func endOfString(_ bytes: UnsafeRawBufferPointer, at start: Int) -> Int {
-        var index = start + 1
-        while bytes[index] != UInt8(ascii: "\"") {
-            index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
-        }
-        return index + 1
     }
 
     /// A key, decoded (escapes resolved) only when it has any.

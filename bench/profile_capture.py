@@ -1,0 +1,55 @@
+"""Where audit-producer's CPU goes while it captures: `perf record` of the producer under a closed
+loop of 1 MiB JSON in and out through the cheap echo app (the load of issue 25), then the top
+symbols by self time. Output (perf.data, logs) stays in --work-dir, never in the repository.
+
+    .tools/venv/bin/python bench/profile_capture.py --bin-dir .build/release --work-dir /tmp/profile
+
+Needs `perf` (Debian linux-perf) and the binaries of `swift build -c release`.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import json_body, wrk  # noqa: E402
+from fastapi_peer import PEER_PROXY_PORT, start  # noqa: E402
+from stack import Stack  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bin-dir", required=True, help="release binaries")
+    parser.add_argument("--work-dir", required=True, help="where perf.data and the logs go")
+    parser.add_argument("--seconds", type=int, default=15, help="length of the load (and of the recording, less 2 s)")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--limit", type=float, default=0.8, help="smallest self-time share printed, in percent")
+    args = parser.parse_args()
+    if args.seconds < 4 or args.seconds > 300 or args.connections < 1 or args.connections > 64:
+        parser.error("--seconds must be 4 to 300, --connections 1 to 64")
+    os.makedirs(args.work_dir, exist_ok=True)
+    body = json_body(os.path.join(args.work_dir, "body-1m.json"), 1 << 20)
+    stack = Stack(args.bin_dir, args.work_dir)
+    try:
+        stack.start([])
+        _, producer = start(stack, sys.executable)
+        url = f"http://127.0.0.1:{PEER_PROXY_PORT}/captured/raw"
+        wrk(url, body, args.connections, 2)
+        data = os.path.join(args.work_dir, "perf.data")
+        recorder = threading.Thread(target=lambda: subprocess.run(
+            ["perf", "record", "-g", "-o", data, "-p", str(producer.pid), "--", "sleep", str(args.seconds - 2)],
+            capture_output=True))
+        recorder.start()
+        figures = wrk(url, body, args.connections, args.seconds)
+        recorder.join()
+        print(f"captured load: {figures['rps']:.1f} req/s over {args.seconds} s at concurrency {args.connections}")
+        report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,symbol", "--stdio",
+                                 "--percent-limit", str(args.limit), "-g", "none"], capture_output=True, text=True)
+        print("\n".join(line for line in report.stdout.splitlines() if line and not line.startswith("#")))
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

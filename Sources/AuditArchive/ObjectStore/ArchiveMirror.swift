@@ -26,29 +26,35 @@ public enum ArchiveMirror {
         into directory: String
     ) async throws(ArchiveError) -> Summary {
         var summary = Summary()
-        let objects: [SegmentObject]
         do {
-            objects = try await SegmentObject.list(client, location: location, topic: topic)
+            // Each object is downloaded as its page of the listing arrives: memory holds one
+            // page, however many objects the bucket has.
+            try await SegmentObject.forEach(client, location: location, topic: topic) { object in
+                if let bytes = try await fetch(object, client: client, location: location, into: directory) {
+                    summary.objects += 1
+                    summary.bytes += bytes
+                }
+            }
+        } catch let error as ArchiveError {
+            throw error
         } catch {
             throw ArchiveError(.objectStore, "LIST \(location): \(error)")
         }
-        for object in objects {
-            let local = "\(directory)/\(object.directory)"
-            try ArchiveFile.makeDirectory(local)
-            let bytes: Int?
-            do {
-                bytes = try await client.download(object.key, to: "\(local)/\(object.name.fileName(object.kind))", maximumBytes: maximumObjectBytes)
-            } catch let error as ArchiveError {
-                throw error
-            } catch {
-                throw ArchiveError(.objectStore, "GET \(location.url(object.relative)): \(error)")
-            }
-            // An object deleted between listing and download is simply not there (as a file
-            // removed from a directory would be); verify reports what it misses.
-            guard let bytes else { continue }
-            summary.objects += 1
-            summary.bytes += bytes
-        }
         return summary
+    }
+
+    /// Streams one object to its file under `directory`.
+    /// - Returns: Its bytes, or `nil` when it was deleted between listing and download (as a file
+    ///   removed from a directory would be: verify reports what it misses).
+    private static func fetch(_ object: SegmentObject, client: S3Client, location: S3Location, into directory: String) async throws(ArchiveError) -> Int? {
+        let local = "\(directory)/\(object.directory)"
+        try ArchiveFile.makeDirectory(local)
+        do {
+            return try await client.download(object.key, to: "\(local)/\(object.name.fileName(object.kind))", maximumBytes: maximumObjectBytes)
+        } catch let error as ArchiveError {
+            throw error
+        } catch {
+            throw ArchiveError(.objectStore, "GET \(location.url(object.relative)): \(error)")
+        }
     }
 }

@@ -124,28 +124,23 @@ public struct S3Client: Sendable {
     /// Consecutive empty pages with a continuation token after which a listing is an error.
     static let maximumEmptyPages = 100
 
-    /// Every key under `prefix`, page after page, up to `maximumObjects`.
-    /// - Throws: ``S3Error``, also when there are more than `maximumObjects` or the endpoint
-    ///   pages without progress.
-    public func listAll(prefix: String, maximumObjects: Int = 1_000_000) async throws -> [Object] {
-        var objects: [Object] = []
+    /// Every key under `prefix`, handed to `body` page by page as the pages arrive, so memory
+    /// holds one page however many objects the prefix has.
+    /// - Throws: ``S3Error``, also when the endpoint pages without progress; what `body` throws.
+    public func forEachPage(prefix: String, _ body: ([Object]) async throws -> Void) async throws {
         var token: String?
         var emptyPages = 0
         repeat {
             let page = try await list(prefix: prefix, after: token)
-            objects += page.objects
-            guard objects.count <= maximumObjects else {
-                throw S3Error(status: 0, code: "TooManyObjects", operation: "LIST \(prefix) (more than \(maximumObjects) objects)")
-            }
             // An endpoint that pages without progress (the same token again, or page after
             // empty page) would keep this loop going for ever.
             emptyPages = page.objects.isEmpty ? emptyPages + 1 : 0
             if let next = page.nextToken, next == token || emptyPages > Self.maximumEmptyPages {
                 throw S3Error(status: 0, code: "NoProgress", operation: "LIST \(prefix) (the endpoint pages without progress: token repeated or \(emptyPages) empty pages)")
             }
+            try await body(page.objects)
             token = page.nextToken
         } while token != nil
-        return objects
     }
 
     /// The object's size and entity tag, or `nil` when there is no such key.

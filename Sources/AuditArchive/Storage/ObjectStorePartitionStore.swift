@@ -30,8 +30,8 @@ final class ObjectStorePartitionStore: PartitionStore {
         let location = root.location
         let client = root.client
         let objects = try Self.call("LIST \(location.url(topic))") {
-            try await SegmentObject.list(client, location: location, topic: topic)
-        }.filter { $0.name.partition == partition }
+            try await SegmentObject.list(client, location: location, topic: topic, partition: partition)
+        }
         let manifests = Set(objects.filter { $0.kind == .manifest }.map { "\($0.directory)/\($0.name.base)" })
         let newest = objects.filter { $0.kind == .manifest }.max { $0.name.startOffset < $1.name.startOffset }
         head = try newest.map { object throws(ArchiveError) in

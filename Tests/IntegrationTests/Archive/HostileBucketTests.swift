@@ -47,4 +47,17 @@ struct HostileBucketTests {
         #expect(outcome.standardError.contains("LIST"), "\(mode): \(outcome.standardError)")
         #expect(ContinuousClock.now - start < .seconds(60))
     }
+
+    @Test("a listing of more than a million keys outside the layout is read page by page, not refused")
+    func junkKeys() async throws {
+        let (url, process) = try await Self.endpoint("junk")
+        let outcome = try await ProcessRunner.outcome(
+            [try ServiceProcess.binary("audit-archive"), "verify", "s3://bucket/prefix", "--s3-endpoint", url],
+            environment: Self.credentials, timeout: .seconds(300))
+        _ = await process.kill()
+        #expect(!outcome.standardError.contains("LIST"), "the listing was read to its end: \(outcome.standardError)")
+        let output = String(decoding: outcome.standardOutput, as: UTF8.self)
+        #expect(output.contains("0 segments"), "exit \(outcome.status): \(output) \(outcome.standardError)")
+        #expect(process.log.components(separatedBy: "list-type=2").count - 1 == 1001, "every page was asked for")
+    }
 }

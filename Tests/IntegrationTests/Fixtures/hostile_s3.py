@@ -10,13 +10,18 @@ MODE:
   same-token     answers every page as truncated, empty, with the same continuation token
   empty-pages    answers every page as truncated and empty, each with a new token
   no-token       answers a truncated page without a continuation token
+  junk           lists JUNK_PAGES pages of 1,000 keys outside the archive's layout each (more keys
+                 than any in-memory listing cap), then ends
 """
 import http.server
 import itertools
 import os
 import sys
+import urllib.parse
 
 COUNTER = itertools.count()
+JUNK_PAGES = 1001
+JUNK_PAGE_KEYS = 1000
 
 
 def page(keys, truncated, token):
@@ -43,6 +48,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 ], False, None)
             elif self.mode == "same-token":
                 body = page([], True, "again")
+            elif self.mode == "junk":
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                number = int(query.get("continuation-token", ["0"])[0])
+                keys = [f"prefix/junk/{number:04d}-{index:04d}" for index in range(JUNK_PAGE_KEYS)]
+                last = number + 1 >= JUNK_PAGES
+                body = page(keys, not last, None if last else str(number + 1))
             elif self.mode == "empty-pages":
                 body = page([], True, f"token-{next(COUNTER)}")
             else:

@@ -177,4 +177,41 @@ struct ObjectStoreArchiveTests {
         #expect(next.0 == 20)
         #expect(next.1 == s3.url + "/" + (manifests.first.map { String($0.dropFirst(s3.prefix.count + 1)) } ?? ""))
     }
+
+    @Test("a staged segment whose bytes are swapped after hashing is not uploaded: the writer refuses it and the bucket holds nothing of it")
+    func swappedStagedSegment() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let s3 = S3ArchiveRoot(moto: moto)
+        let topic = "audit.swap"
+        let staging = ArchiveHarness.temporaryRoot()
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        var configuration = ArchiveConfiguration(root: s3.url)
+        configuration.objectStore = try s3.objectStore(staging: staging)
+        let settings = configuration
+        let refusal = try await Self.offPool { () throws -> ArchiveError? in
+            let archiver = try PartitionArchiver(topic: topic, partition: 0, configuration: settings, chunkBudget: ChunkMemoryBudget(), logger: Logger(label: "swap"))
+            for index in 0..<5 {
+                let record = EnvelopeChunker.records(for: ArchiveHarness.envelope(index: index), messageMaxBytes: 1_000_000)[0]
+                _ = try archiver.append(ArchiveInput(offset: Int64(index), record: record, timestampMilliseconds: 1_795_258_073_000 + Int64(index)))
+            }
+            // What a local user who could write the staging directory would do: put other
+            // bytes at the staged file's path (the writer keeps writing its own descriptor).
+            let directory = "\(staging)/\(topic)"
+            let staged = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".jsonl.gz.tmp") }
+            guard staged.count == 1 else { throw ArchiveError(.io, "expected one staged segment in \(directory): \(staged)") }
+            try Data("forged".utf8).write(to: URL(fileURLWithPath: "\(directory)/\(staged[0]).planted"))
+            guard rename("\(directory)/\(staged[0]).planted", "\(directory)/\(staged[0])") == 0 else { throw ArchiveError(.io, "rename failed") }
+            do throws(ArchiveError) {
+                _ = try archiver.close()
+                return nil
+            } catch {
+                return error
+            }
+        }
+        #expect(refusal?.code == .io, "\(String(describing: refusal))")
+        #expect(refusal?.reason.contains("changed between being written and being uploaded") == true, "\(String(describing: refusal))")
+        let keys = try await s3.keys()
+        #expect(keys.isEmpty, "nothing of the segment reached the bucket: \(keys)")
+    }
 }

@@ -85,6 +85,13 @@ struct S3ArchiveRoot {
 
     /// The manifest keys of each partition, by start offset.
     func manifestKeys() async throws -> [String] {
-        try await client().listAll(prefix: "\(prefix)/").map(\.key).filter { $0.hasSuffix(SegmentFileName.Kind.manifest.rawValue) }
+        try await keys().filter { $0.hasSuffix(SegmentFileName.Kind.manifest.rawValue) }
+    }
+
+    /// Every key under the archive's prefix, in key order.
+    func keys() async throws -> [String] {
+        var keys: [String] = []
+        try await client().forEachPage(prefix: "\(prefix)/") { keys += $0.map(\.key) }
+        return keys
     }
 }

@@ -42,8 +42,9 @@ struct SegmentObject: Sendable {
         return segments
     }
 
-    /// The listed object as a segment file, or `nil` when its key is outside the layout.
-    private static func parse(_ object: S3Client.Object, location: S3Location, topic: String?) -> SegmentObject? {
+    /// The listed object as a segment file (of `topic` only, when given), or `nil` when its key
+    /// is outside the layout.
+    static func parse(_ object: S3Client.Object, location: S3Location, topic: String?) -> SegmentObject? {
         guard let relative = location.relative(object.key) else { return nil }
         let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 4, ArchiveLayout.topicNameProblem(String(parts[0])) == nil, topic.map({ $0 == parts[0] }) ?? true,

@@ -18,6 +18,21 @@ struct PartitionHeadFile {
         /// The base path (relative to the topic directory, without a suffix) of a segment being
         /// put into place.
         var pending: String?
+
+        /// The content `bytes` hold; `nil` when they are not a head file's JSON or name a path
+        /// outside the topic directory (`..`, absolute).
+        static func decode(_ bytes: ByteBuffer) -> Content? {
+            guard let content = try? JSONDecoder().decode(Content.self, from: Data(bytes.readableBytesView)) else { return nil }
+            let safe = [content.manifest, content.pending].compactMap { $0 }.allSatisfy { !$0.contains("..") && !$0.hasPrefix("/") }
+            return safe ? content : nil
+        }
+
+        /// The content as the file holds it.
+        var encoded: ByteBuffer {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return ByteBuffer(bytes: (try? encoder.encode(self)) ?? Data())
+        }
     }
 
     let path: String
@@ -38,17 +53,16 @@ struct PartitionHeadFile {
 
     /// The file's content; `nil` when it is absent or unreadable (the caller lists the tree).
     func read() -> Content? {
-        guard ArchiveFile.kind(path) == .regular, let bytes = try? ArchiveFile.read(path, maxBytes: 64 * 1024) else { return nil }
-        guard let content = try? JSONDecoder().decode(Content.self, from: Data(bytes.readableBytesView)) else { return nil }
-        let safe = [content.manifest, content.pending].compactMap { $0 }.allSatisfy { !$0.contains("..") && !$0.hasPrefix("/") }
-        return safe ? content : nil
+        guard ArchiveFile.kind(path) == .regular, let bytes = try? ArchiveFile.read(path, maxBytes: Self.maximumBytes) else { return nil }
+        return Content.decode(bytes)
     }
+
+    /// The largest head file read.
+    static let maximumBytes = 64 * 1024
 
     /// Replaces the file (write, rename); with `durable`, fsynced with its directory.
     func write(_ content: Content, durable: Bool) throws(ArchiveError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let bytes = ByteBuffer(bytes: (try? encoder.encode(content)) ?? Data())
+        let bytes = content.encoded
         let directory = (path as NSString).deletingLastPathComponent
         try ArchiveFile.makeDirectory(directory)
         let staged = "\(path).tmp"

@@ -45,6 +45,9 @@ final class MotoServer: Sendable {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
+    /// What the server wrote: one line per request served (werkzeug's request log).
+    var log: String { process.log }
+
     /// Kills the server (its state is of no use after the test).
     func stop() {
         process.killNow()

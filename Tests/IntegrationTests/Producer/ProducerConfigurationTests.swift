@@ -26,6 +26,11 @@ struct ProducerConfigurationTests {
         (["--upstream", "http://127.0.0.1:1", "--durability", "fsync"], "--durability / AUDIT_DURABILITY: 'fsync' is not one of memory, disk"),
         (["--upstream", "http://127.0.0.1:1", "--digest-key-file", "/nonexistent/digest.key"], "--digest-key-file / AUDIT_DIGEST_KEY_FILE: cannot read"),
         (["--upstream", "http://127.0.0.1:1", "--unknown-flag"], "unknown-flag"),
+        // Seconds that would overflow a millisecond count, or librdkafka's 32-bit timeouts.
+        (["--upstream", "http://127.0.0.1:1", "--drain-timeout", "1e16"], "--drain-timeout / AUDIT_DRAIN_TIMEOUT: '1e16' seconds is more than 2000000"),
+        (["--upstream", "http://127.0.0.1:1", "--drain-timeout", "3e6"], "--drain-timeout / AUDIT_DRAIN_TIMEOUT: '3e6' seconds is more than 2000000"),
+        (["--upstream", "http://127.0.0.1:1", "--drain-timeout=-1"], "--drain-timeout / AUDIT_DRAIN_TIMEOUT: '-1' is not a positive number"),
+        (["--upstream", "http://127.0.0.1:1", "--spool-max-bytes", "18446744073709551616"], "--spool-max-bytes / AUDIT_SPOOL_MAX_BYTES"),
     ])
     func badFlags(arguments: [String], expected: String) async throws {
         let (status, output) = try await Self.run(arguments)

@@ -25,9 +25,11 @@ def main():
     parser.add_argument("--seconds", type=int, default=15, help="length of the load (and of the recording, less 2 s)")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--limit", type=float, default=0.8, help="smallest self-time share printed, in percent")
+    parser.add_argument("--delay-ms", type=int, default=0,
+                        help="pause of each connection between requests (paced load: below capture's capacity nothing overflows, so the profile is the envelope path alone); 0: closed loop")
     args = parser.parse_args()
-    if args.seconds < 4 or args.seconds > 300 or args.connections < 1 or args.connections > 64:
-        parser.error("--seconds must be 4 to 300, --connections 1 to 64")
+    if args.seconds < 4 or args.seconds > 300 or args.connections < 1 or args.connections > 64 or not 0 <= args.delay_ms <= 10_000:
+        parser.error("--seconds must be 4 to 300, --connections 1 to 64, --delay-ms 0 to 10000")
     os.makedirs(args.work_dir, exist_ok=True)
     body = json_body(os.path.join(args.work_dir, "body-1m.json"), 1 << 20)
     stack = Stack(args.bin_dir, args.work_dir)
@@ -35,15 +37,18 @@ def main():
         stack.start([])
         _, producer = start(stack, sys.executable)
         url = f"http://127.0.0.1:{PEER_PROXY_PORT}/captured/raw"
-        wrk(url, body, args.connections, 2)
+        # The warm-up runs the same load: a closed-loop warm-up would overflow a paced run's queue
+        # and leave spool writes in its profile.
+        wrk(url, body, args.connections, 2, delay_ms=args.delay_ms or None)
         data = os.path.join(args.work_dir, "perf.data")
         recorder = threading.Thread(target=lambda: subprocess.run(
             ["perf", "record", "-g", "-o", data, "-p", str(producer.pid), "--", "sleep", str(args.seconds - 2)],
             capture_output=True))
         recorder.start()
-        figures = wrk(url, body, args.connections, args.seconds)
+        figures = wrk(url, body, args.connections, args.seconds, delay_ms=args.delay_ms or None)
         recorder.join()
-        print(f"captured load: {figures['rps']:.1f} req/s over {args.seconds} s at concurrency {args.connections}")
+        pacing = f", {args.delay_ms} ms between requests" if args.delay_ms else " (closed loop)"
+        print(f"captured load: {figures['rps']:.1f} req/s over {args.seconds} s at concurrency {args.connections}{pacing}")
         report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,symbol", "--stdio",
                                  "--percent-limit", str(args.limit), "-g", "none"], capture_output=True, text=True)
         print("\n".join(line for line in report.stdout.splitlines() if line and not line.startswith("#")))

@@ -63,6 +63,12 @@ public struct JSONScanner {
         try skipValue(at: index, depth: 0)
     }
 
+    /// ``skipValue(at:)`` for a value inside `depth` containers: nesting is limited to
+    /// ``maximumDepth`` counting those, as ``validate(_:)`` counts it.
+    public func skipValue(at index: Int, nestedIn depth: Int) throws(JSONScanError) -> Int {
+        try skipValue(at: index, depth: depth)
+    }
+
     /// The index just past the value that starts at `index`, in bytes already known to be
     /// well-formed (accepted by ``skipValue(at:)`` or ``validate(_:)``): it only follows strings
     /// and brackets, several times faster than validating again. On malformed bytes the result is

@@ -13,7 +13,10 @@ struct JSONRedactionScan {
         case array(index: Int)
     }
 
-    private let redactor: JSONRedactor
+    private let fields: KeyMatcher
+    private let pointers: [[String]]
+    /// Whether any pointer is configured (without one, no path is built before a replacement).
+    private let hasPointers: Bool
     private let bytes: UnsafeRawBufferPointer
     private let scanner: JSONScanner
     private let reader: JSONReader
@@ -22,7 +25,9 @@ struct JSONRedactionScan {
     private var replacements: [(range: Range<Int>, pointer: String)] = []
 
     init(redactor: JSONRedactor, bytes: UnsafeRawBufferPointer) {
-        self.redactor = redactor
+        fields = redactor.fields
+        pointers = redactor.pointers
+        hasPointers = !redactor.pointers.isEmpty
         self.bytes = bytes
         scanner = JSONScanner(bytes)
         reader = JSONReader(bytes)
@@ -41,7 +46,7 @@ struct JSONRedactionScan {
     /// The value at `index`, inside `depth` containers: replaced whole when its key is sensitive
     /// (`byKey`) or a pointer names its path, entered when it is a container, else checked.
     private mutating func value(at index: Int, depth: Int, byKey: Bool) throws(JSONScanError) -> Int {
-        if byKey || (!redactor.pointers.isEmpty && redactor.pointers.contains(where: { JSONRedactor.matches($0, path()) })) {
+        if byKey || (hasPointers && pointers.contains(where: { [path = path()] pointer in JSONRedactor.matches(pointer, path) })) {
             let end = try scanner.skipValue(at: index, nestedIn: depth)
             replacements.append((index..<end, JSONRedactor.pointer(path())))
             return end
@@ -103,7 +108,6 @@ struct JSONRedactionScan {
     private mutating func isSensitive(_ key: Range<Int>) -> Bool {
         let raw = UnsafeRawBufferPointer(rebasing: bytes[(key.lowerBound + 1)..<(key.upperBound - 1)])
         if let verdict = verdicts.verdict(for: raw) { return verdict }
-        let fields = redactor.fields
         let verdict = raw.contains(UInt8(ascii: "\\")) ? fields.matches(JSONRedactor.key(bytes, key, reader: reader)) : fields.matches(utf8: raw)
         verdicts.record(verdict, for: raw)
         return verdict

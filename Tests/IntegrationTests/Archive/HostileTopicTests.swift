@@ -74,5 +74,25 @@ struct HostileTopicTests {
             let run = try await ArchiveHarness.cli(command)
             #expect(run.status == 0, "\(command[0]) exited \(run.status): \(String(decoding: run.standardOutput, as: UTF8.self).suffix(1_000)) \(run.standardError.suffix(1_000))")
         }
+
+        // Then what someone who can write the archive plants: a manifest claiming Int.max
+        // uncompressed bytes, and a segment under a directory the layout cannot hold as a topic
+        // ('.planted'). Each reader reports them; none traps, and verify does not pass.
+        let manifest = try #require(try ArchiveCatalog.scan(root: root).entries.first { $0.kinds.contains(.manifest) }).path(.manifest)
+        let original = try String(contentsOfFile: manifest, encoding: .utf8)
+        let inflated = original.replacingOccurrences(of: #""uncompressedBytes" *: *[0-9]+"#, with: #""uncompressedBytes":9223372036854775807"#, options: .regularExpression)
+        try #require(inflated != original, "the manifest names its uncompressed size: \(original.prefix(300))")
+        try inflated.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let planted = "\(root)/.planted/dt=2026-12-03/hour=10"
+        try FileManager.default.createDirectory(atPath: planted, withIntermediateDirectories: true)
+        try Data("not gzip".utf8).write(to: URL(fileURLWithPath: "\(planted)/.planted+0+00000000000000000000.jsonl.gz"))
+        for command in ["verify", "cat", "stats", "reconcile"] {
+            let run = try await ArchiveHarness.cli([command, root])
+            let output = String(decoding: run.standardOutput, as: UTF8.self).suffix(2_000) + run.standardError.suffix(2_000)
+            #expect([0, 1, 2].contains(run.status) && !output.contains("Fatal error"), "\(command) did not exit cleanly (\(run.status)): \(output)")
+            if command == "verify" {
+                #expect(run.status != 0 && output.contains(".planted") && output.contains("uncompressed"), "verify reports both: \(output)")
+            }
+        }
     }
 }

@@ -8,7 +8,10 @@ import NIOCore
 /// manifest, only if its key is new (`If-None-Match: *`). A key that exists with the same bytes
 /// (our own retried upload) is accepted; with other bytes, or a manifest already there, it
 /// throws `conflict`: another writer published that name first, nothing was overwritten, and
-/// the caller re-reads the head. One chain per partition, whichever member writes it.
+/// the caller re-reads the head. One chain per partition, whichever member writes it: two writers
+/// resuming from the same head name their next segment alike, since its `dt=`/`hour=` directory
+/// comes from its records (their event time, else their Kafka timestamp), not from the writer's
+/// clock.
 ///
 /// Taking the partition reads its head object (``PartitionHeadObject``, rewritten after each
 /// publish) and the manifest it names: two small reads, however much the bucket holds. Without a

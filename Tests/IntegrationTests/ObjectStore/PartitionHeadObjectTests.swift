@@ -38,8 +38,12 @@ struct PartitionHeadObjectTests {
                 let archiver = try PartitionArchiver(topic: topic, partition: 0, configuration: settings, chunkBudget: ChunkMemoryBudget(), logger: Logger(label: "heads"))
                 let start = archiver.startOffset
                 for index in offsets {
-                    let record = EnvelopeChunker.records(for: ArchiveHarness.envelope(index: index), messageMaxBytes: 1_000_000)[0]
-                    _ = try archiver.append(ArchiveInput(offset: Int64(index), record: record, timestampMilliseconds: 1_795_258_073_000 + Int64(index)))
+                    // Offset `index` always holds an exchange of the same hour, as a topic does,
+                    // so a writer archiving it again picks the same directory however late.
+                    let timestamp = 1_795_258_073_000 + Int64(index)
+                    let envelope = ArchiveHarness.envelope(index: index, start: timestamp * 1000)
+                    let record = EnvelopeChunker.records(for: envelope, messageMaxBytes: 1_000_000)[0]
+                    _ = try archiver.append(ArchiveInput(offset: Int64(index), record: record, timestampMilliseconds: timestamp))
                 }
                 do throws(ArchiveError) {
                     _ = try archiver.close()

@@ -37,10 +37,11 @@ enum ArchiveHarness {
         )
     }
 
-    /// An exchange envelope whose response body is `bodyBytes` of JSON.
-    static func envelope(index: Int, bodyBytes: Int = 600) -> AuditEnvelope {
+    /// An exchange envelope whose response body is `bodyBytes` of JSON, its exchange starting at
+    /// `start` (microseconds since the Unix epoch; it names the segment's `dt=`/`hour=` directory).
+    static func envelope(index: Int, bodyBytes: Int = 600, start: Int64 = WallClock.microseconds()) -> AuditEnvelope {
         let body = ByteBuffer(string: "{\"index\":\(index),\"pad\":\"\(String(repeating: "y", count: bodyBytes))\"}")
-        let now = WallClock.microseconds()
+        let now = start
         let record = ExchangeRecord(
             exchangeID: UUIDv7.generate(), requestID: "req-\(index)", route: "/api/items/{id}", method: "PUT",
             target: "/api/items/\(index)", path: "/api/items/\(index)", status: 200, outcome: .completed, outcomeDetail: nil,

@@ -1,5 +1,6 @@
 @testable import AuditEnvelope
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("JSON scanner")
@@ -114,7 +115,7 @@ struct JSONScannerTests {
             } ?? 8
         }
         func firstFlagged(_ word: UInt64) -> Int { JSONScanner.attentionMask(word).trailingZeroBitCount / 8 }
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64(seed: 25)
         let plain = UInt64(0x6162_6364_6566_6768)
         for position in 0..<8 {
             for special: UInt8 in [0x22, 0x5C, 0x00, 0x1F, 0x80, 0xC3, 0xFF, 0x20, 0x7F, 0x21, 0x5B] {
@@ -129,6 +130,34 @@ struct JSONScannerTests {
                 word = word & ~(UInt64(0xFF) << (position * 8)) | UInt64(UInt8.random(in: 0...255, using: &generator)) << (position * 8)
             }
             #expect(firstFlagged(word) == reference(word), "word \(String(word, radix: 16))")
+        }
+    }
+    @Test("a string ends where its pieces say, whatever its length, its special bytes and what follows it (fast path for short strings included)")
+    func stringEnds() {
+        // Pieces of string content: their bytes, and whether they are allowed unescaped.
+        let pieces: [(bytes: [UInt8], valid: Bool)] = [
+            (Array("a".utf8), true), (Array("Z9".utf8), true), (Array(#"\""#.utf8), true), (Array(#"\\"#.utf8), true),
+            (Array(#"\n"#.utf8), true), (Array(#"\u00e9"#.utf8), true), (Array("é".utf8), true), (Array("€".utf8), true),
+            (Array("😀".utf8), true), ([0x01], false), ([0xC3], false), (Array(#"\x"#.utf8), false),
+        ]
+        var random = SplitMix64(seed: 8)
+        for _ in 0..<20_000 {
+            var content: [UInt8] = []
+            var valid = true
+            for _ in 0..<Int(random.next() % 6) {
+                // Half the pieces are plain runs of 1 to 9 bytes, so every position of the first
+                // eight bytes holds the closing quote or a special byte often.
+                let run: (bytes: [UInt8], valid: Bool) = (Array(Array("abcdefghi".utf8).prefix(1 + Int(random.next() % 9))), true)
+                let piece = random.next() % 2 == 0 ? run : pieces[Int(random.next() % UInt64(pieces.count))]
+                content += piece.bytes
+                valid = valid && piece.valid
+            }
+            let after = Array(#",1]}" "#.utf8).prefix(Int(random.next() % 8))
+            let text = [UInt8(ascii: "\"")] + content + [UInt8(ascii: "\"")] + after
+            let end: Int? = text.withUnsafeBytes { try? JSONScanner($0).skipString(at: 0) }
+            let shown = String(decoding: text, as: UTF8.self).debugDescription
+            // No piece holds an unescaped quote, so the string ends only at the closing one.
+            #expect(end == (valid ? content.count + 2 : nil), "\(shown)")
         }
     }
 }

@@ -8,16 +8,19 @@ public struct JSONScanner {
 
     /// Where large values end, keyed by where they start, recorded while validating so that a
     /// decoder navigating the document later finds them without scanning them again.
-    final class ValueEnds {
+    @usableFromInline final class ValueEnds {
         /// Values at least this long are recorded.
-        static let minimumBytes = 4096
-        var ends: [Int: Int] = [:]
+        @usableFromInline static let minimumBytes = 4096
+        @usableFromInline var ends: [Int: Int] = [:]
+
+        init() {}
     }
 
     @usableFromInline let bytes: UnsafeRawBufferPointer
-    private let valueEnds: ValueEnds?
+    @usableFromInline let valueEnds: ValueEnds?
 
     /// Scans `bytes`, which must stay valid while the scanner is used.
+    @inlinable
     public init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
         self.valueEnds = nil
@@ -46,6 +49,7 @@ public struct JSONScanner {
     }
 
     /// The first index at or after `index` that is not JSON whitespace.
+    @inlinable
     public func skipWhitespace(from index: Int) -> Int {
         var index = index
         while index < bytes.count {
@@ -59,12 +63,14 @@ public struct JSONScanner {
 
     /// The index just past the value that starts at `index`.
     /// - Throws: ``JSONScanError`` when no well-formed value starts there.
+    @inlinable
     public func skipValue(at index: Int) throws(JSONScanError) -> Int {
         try skipValue(at: index, depth: 0)
     }
 
     /// ``skipValue(at:)`` for a value inside `depth` containers: nesting is limited to
     /// ``maximumDepth`` counting those, as ``validate(_:)`` counts it.
+    @inlinable
     public func skipValue(at index: Int, nestedIn depth: Int) throws(JSONScanError) -> Int {
         try skipValue(at: index, depth: depth)
     }
@@ -124,13 +130,16 @@ public struct JSONScanner {
         return bytes.count
     }
 
-    private func skipValue(at index: Int, depth: Int) throws(JSONScanError) -> Int {
+    @inlinable
+    func skipValue(at index: Int, depth: Int) throws(JSONScanError) -> Int {
         let end = try scanValue(at: index, depth: depth)
-        if let valueEnds, end - index >= ValueEnds.minimumBytes { valueEnds.ends[index] = end }
+        // Checked before the optional is read: no retain for the many short values.
+        if end - index >= ValueEnds.minimumBytes { valueEnds?.ends[index] = end }
         return end
     }
 
-    private func scanValue(at index: Int, depth: Int) throws(JSONScanError) -> Int {
+    @inlinable
+    func scanValue(at index: Int, depth: Int) throws(JSONScanError) -> Int {
         guard index < bytes.count else { throw JSONScanError(offset: index, reason: "unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try skipObject(at: index, depth: depth + 1)
@@ -144,7 +153,8 @@ public struct JSONScanner {
         }
     }
 
-    private func skipObject(at start: Int, depth: Int) throws(JSONScanError) -> Int {
+    @usableFromInline
+    func skipObject(at start: Int, depth: Int) throws(JSONScanError) -> Int {
         guard depth <= Self.maximumDepth else { throw JSONScanError(offset: start, reason: "nesting deeper than \(Self.maximumDepth)") }
         var index = skipWhitespace(from: start + 1)
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return index + 1 }
@@ -166,7 +176,8 @@ public struct JSONScanner {
         }
     }
 
-    private func skipArray(at start: Int, depth: Int) throws(JSONScanError) -> Int {
+    @usableFromInline
+    func skipArray(at start: Int, depth: Int) throws(JSONScanError) -> Int {
         guard depth <= Self.maximumDepth else { throw JSONScanError(offset: start, reason: "nesting deeper than \(Self.maximumDepth)") }
         var index = skipWhitespace(from: start + 1)
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { return index + 1 }
@@ -182,8 +193,26 @@ public struct JSONScanner {
     }
 
     /// The index just past the string whose opening quote is at `start`.
+    @inlinable
     public func skipString(at start: Int) throws(JSONScanError) -> Int {
-        var index = start + 1
+        let index = start + 1
+        // Most strings are short and plain (keys, codes): the closing quote is the first byte of
+        // the next eight that needs a look, read from the word already loaded.
+        if index + 8 <= bytes.count {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let mask = Self.attentionMask(word)
+            if mask != 0 {
+                let offset = mask.trailingZeroBitCount >> 3
+                if UInt8(truncatingIfNeeded: word >> UInt64(offset << 3)) == UInt8(ascii: "\"") { return index + offset + 1 }
+            }
+        }
+        return try skipStringContent(from: index)
+    }
+
+    /// The index just past the closing quote of string content that starts at `start`.
+    @usableFromInline
+    func skipStringContent(from start: Int) throws(JSONScanError) -> Int {
+        var index = start
         while index < bytes.count {
             index = skipPlainASCII(from: index)
             guard index < bytes.count else { break }
@@ -204,7 +233,8 @@ public struct JSONScanner {
         throw JSONScanError(offset: index, reason: "unterminated string")
     }
 
-    private func skipEscape(at index: Int) throws(JSONScanError) -> Int {
+    @usableFromInline
+    func skipEscape(at index: Int) throws(JSONScanError) -> Int {
         guard index + 1 < bytes.count else { throw JSONScanError(offset: index, reason: "unterminated escape", ranOutOfInput: true) }
         switch bytes[index + 1] {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
@@ -222,7 +252,8 @@ public struct JSONScanner {
     }
 
     /// Validates one multi-byte UTF-8 sequence (no overlongs, no surrogates, at most U+10FFFF).
-    private func skipUTF8Sequence(at index: Int) throws(JSONScanError) -> Int {
+    @usableFromInline
+    func skipUTF8Sequence(at index: Int) throws(JSONScanError) -> Int {
         let lead = bytes[index]
         let length: Int
         var lowerBound: UInt8 = 0x80
@@ -246,7 +277,8 @@ public struct JSONScanner {
         return index + length
     }
 
-    private func skipLiteral(_ literal: StaticString, at index: Int) throws(JSONScanError) -> Int {
+    @inlinable
+    func skipLiteral(_ literal: StaticString, at index: Int) throws(JSONScanError) -> Int {
         let count = literal.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw JSONScanError(offset: index, reason: "unexpected end of input", ranOutOfInput: true) }
         let pointer = literal.utf8Start
@@ -256,7 +288,8 @@ public struct JSONScanner {
         return index + count
     }
 
-    private func skipNumber(at start: Int) throws(JSONScanError) -> Int {
+    @inlinable
+    func skipNumber(at start: Int) throws(JSONScanError) -> Int {
         var index = start
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count, Self.isDigit(bytes[index]) else { throw JSONScanError(offset: index, reason: "invalid number") }
@@ -282,8 +315,8 @@ public struct JSONScanner {
     /// The first index at or after `index` whose byte is a quote, a backslash, a control
     /// character or non-ASCII, or where fewer than eight bytes are left: string content eight
     /// bytes at a time, jumping straight to the byte that needs a look.
-    @inline(__always)
-    private func skipPlainASCII(from index: Int) -> Int {
+    @inlinable @inline(__always)
+    func skipPlainASCII(from index: Int) -> Int {
         var index = index
         while index + 8 <= bytes.count {
             let mask = Self.attentionMask(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
@@ -297,7 +330,7 @@ public struct JSONScanner {
     /// be a quote, a backslash, a control character or non-ASCII. The lowest set bit is exact:
     /// the borrows that can mark a plain byte by mistake only run upwards from a byte that does
     /// need attention, so `trailingZeroBitCount / 8` is the first such byte.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func attentionMask(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highBits: UInt64 = 0x8080_8080_8080_8080
@@ -309,9 +342,11 @@ public struct JSONScanner {
         return (hasQuote | hasBackslash | hasControl | word) & highBits
     }
 
-    private static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+    @inlinable
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
+    @usableFromInline
+    static func isHexDigit(_ byte: UInt8) -> Bool {
         isDigit(byte) || (byte | 0x20) &- UInt8(ascii: "a") < 6
     }
 }

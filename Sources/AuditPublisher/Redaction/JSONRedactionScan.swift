@@ -18,7 +18,8 @@ struct JSONRedactionScan {
     /// Whether any pointer is configured (without one, no path is built before a replacement).
     private let hasPointers: Bool
     private let bytes: UnsafeRawBufferPointer
-    private let scanner: JSONScanner
+    /// Made where used, not stored: a scanner that records nothing costs no reference counting.
+    private var scanner: JSONScanner { JSONScanner(bytes) }
     private let reader: JSONReader
     private var levels: [Level] = []
     private var verdicts = KeyVerdicts()
@@ -29,7 +30,6 @@ struct JSONRedactionScan {
         pointers = redactor.pointers
         hasPointers = !redactor.pointers.isEmpty
         self.bytes = bytes
-        scanner = JSONScanner(bytes)
         reader = JSONReader(bytes)
     }
 
@@ -69,12 +69,15 @@ struct JSONRedactionScan {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw JSONScanError(offset: index, reason: "expected an object key")
             }
-            let keyEnd = try scanner.skipString(at: index)
-            levels[levels.count - 1] = .object(key: index..<keyEnd)
-            let sensitive = isSensitive(index..<keyEnd)
-            index = scanner.skipWhitespace(from: keyEnd)
+            let key = index..<(try scanner.skipString(at: index))
+            let sensitive = isSensitive(key)
+            index = scanner.skipWhitespace(from: key.upperBound)
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw JSONScanError(offset: index, reason: "expected ':'") }
-            index = scanner.skipWhitespace(from: try value(at: scanner.skipWhitespace(from: index + 1), depth: depth, byKey: sensitive))
+            let valueStart = scanner.skipWhitespace(from: index + 1)
+            // The key joins the path only where a path can be asked for: a value that may be
+            // replaced, or a container whose members may be (most keys hold plain scalars).
+            if sensitive || hasPointers || isContainer(at: valueStart) { levels[levels.count - 1] = .object(key: key) }
+            index = scanner.skipWhitespace(from: try value(at: valueStart, depth: depth, byKey: sensitive))
             guard index < bytes.count else { throw JSONScanError(offset: index, reason: "unexpected end of input") }
             switch bytes[index] {
             case UInt8(ascii: ","): index = scanner.skipWhitespace(from: index + 1)
@@ -102,6 +105,11 @@ struct JSONRedactionScan {
             }
             position += 1
         }
+    }
+
+    /// Whether an object or an array starts at `index`.
+    private func isContainer(at index: Int) -> Bool {
+        index < bytes.count && (bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "["))
     }
 
     /// Whether the key (quotes included) is sensitive: judged once per distinct raw key.

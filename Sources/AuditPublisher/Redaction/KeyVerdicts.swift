@@ -6,16 +6,28 @@ struct KeyVerdicts {
     static let capacity = 64
     static let maximumKeyBytes = 64
 
+    /// A recorded key: its length and first eight bytes (all of a short key) to tell keys apart
+    /// without a comparison, and where the rest is in ``storage``.
+    private struct Entry {
+        var count: Int
+        var head: UInt64
+        var start: Int
+        var verdict: Bool
+    }
+
     private var storage: [UInt8] = []
-    private var entries: [(start: Int, count: Int, verdict: Bool)] = []
+    private var entries: [Entry] = []
 
     /// The verdict recorded for the raw key `key`, if any.
+    @inline(__always)
     func verdict(for key: UnsafeRawBufferPointer) -> Bool? {
-        for entry in entries where entry.count == key.count {
-            let matches = storage.withUnsafeBytes { stored in
-                key.elementsEqual(UnsafeRawBufferPointer(rebasing: stored[entry.start..<(entry.start + entry.count)]))
+        let head = Self.head(of: key)
+        for entry in entries where entry.count == key.count && entry.head == head {
+            if key.count <= 8 { return entry.verdict }
+            let tail = storage.withUnsafeBytes { stored in
+                UnsafeRawBufferPointer(rebasing: stored[(entry.start + 8)..<(entry.start + entry.count)]).elementsEqual(UnsafeRawBufferPointer(rebasing: key[8...]))
             }
-            if matches { return entry.verdict }
+            if tail { return entry.verdict }
         }
         return nil
     }
@@ -23,7 +35,15 @@ struct KeyVerdicts {
     /// Records the verdict of `key`, while there is room.
     mutating func record(_ verdict: Bool, for key: UnsafeRawBufferPointer) {
         guard entries.count < Self.capacity, key.count <= Self.maximumKeyBytes else { return }
-        entries.append((storage.count, key.count, verdict))
+        entries.append(Entry(count: key.count, head: Self.head(of: key), start: storage.count, verdict: verdict))
         storage.append(contentsOf: key)
+    }
+
+    /// The first eight bytes of `key` (fewer for a shorter key, zeros after), as one word.
+    private static func head(of key: UnsafeRawBufferPointer) -> UInt64 {
+        if key.count >= 8 { return key.loadUnaligned(as: UInt64.self) }
+        var head: UInt64 = 0
+        for (position, byte) in key.enumerated() { head |= UInt64(byte) << (8 * UInt64(position)) }
+        return head
     }
 }

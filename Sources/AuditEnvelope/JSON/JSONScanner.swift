@@ -49,7 +49,7 @@ public struct JSONScanner {
     }
 
     /// The first index at or after `index` that is not JSON whitespace.
-    @inlinable
+    @inlinable @inline(__always)
     public func skipWhitespace(from index: Int) -> Int {
         var index = index
         while index < bytes.count {
@@ -193,7 +193,7 @@ public struct JSONScanner {
     }
 
     /// The index just past the string whose opening quote is at `start`.
-    @inlinable
+    @inlinable @inline(__always)
     public func skipString(at start: Int) throws(JSONScanError) -> Int {
         let index = start + 1
         // Most strings are short and plain (keys, codes): the closing quote is the first byte of

@@ -115,9 +115,10 @@ struct JSONRedactionScan {
     /// Whether the key (quotes included) is sensitive: judged once per distinct raw key.
     private mutating func isSensitive(_ key: Range<Int>) -> Bool {
         let raw = UnsafeRawBufferPointer(rebasing: bytes[(key.lowerBound + 1)..<(key.upperBound - 1)])
-        if let verdict = verdicts.verdict(for: raw) { return verdict }
+        let head = KeyVerdicts.head(of: bytes, start: key.lowerBound + 1, count: raw.count)
+        if let verdict = verdicts.verdict(for: raw, head: head) { return verdict }
         let verdict = raw.contains(UInt8(ascii: "\\")) ? fields.matches(JSONRedactor.key(bytes, key, reader: reader)) : fields.matches(utf8: raw)
-        verdicts.record(verdict, for: raw)
+        verdicts.record(verdict, for: raw, head: head)
         return verdict
     }
 

@@ -18,10 +18,10 @@ struct KeyVerdicts {
     private var storage: [UInt8] = []
     private var entries: [Entry] = []
 
-    /// The verdict recorded for the raw key `key`, if any.
+    /// The verdict recorded for the raw key `key`, if any; `head` is its ``head(of:)``, which a
+    /// caller holding the bytes around the key can read as one word.
     @inline(__always)
-    func verdict(for key: UnsafeRawBufferPointer) -> Bool? {
-        let head = Self.head(of: key)
+    func verdict(for key: UnsafeRawBufferPointer, head: UInt64) -> Bool? {
         for entry in entries where entry.count == key.count && entry.head == head {
             if key.count <= 8 { return entry.verdict }
             let tail = storage.withUnsafeBytes { stored in
@@ -33,17 +33,27 @@ struct KeyVerdicts {
     }
 
     /// Records the verdict of `key`, while there is room.
-    mutating func record(_ verdict: Bool, for key: UnsafeRawBufferPointer) {
+    mutating func record(_ verdict: Bool, for key: UnsafeRawBufferPointer, head: UInt64) {
         guard entries.count < Self.capacity, key.count <= Self.maximumKeyBytes else { return }
-        entries.append(Entry(count: key.count, head: Self.head(of: key), start: storage.count, verdict: verdict))
+        entries.append(Entry(count: key.count, head: head, start: storage.count, verdict: verdict))
         storage.append(contentsOf: key)
     }
 
-    /// The first eight bytes of `key` (fewer for a shorter key, zeros after), as one word.
-    private static func head(of key: UnsafeRawBufferPointer) -> UInt64 {
-        if key.count >= 8 { return key.loadUnaligned(as: UInt64.self) }
+    /// The first eight bytes of `key` (fewer for a shorter key, zeros after), as one word, the
+    /// first byte lowest.
+    static func head(of key: UnsafeRawBufferPointer) -> UInt64 {
+        if key.count >= 8 { return UInt64(littleEndian: key.loadUnaligned(as: UInt64.self)) }
         var head: UInt64 = 0
         for (position, byte) in key.enumerated() { head |= UInt64(byte) << (8 * UInt64(position)) }
         return head
+    }
+
+    /// ``head(of:)`` of the `count` bytes at `start` of `bytes`, read as one word when eight bytes
+    /// are there to read (the key is followed by at least its closing quote and more).
+    @inline(__always)
+    static func head(of bytes: UnsafeRawBufferPointer, start: Int, count: Int) -> UInt64 {
+        guard start + 8 <= bytes.count else { return head(of: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)])) }
+        let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+        return count >= 8 ? word : word & ((1 << (8 * UInt64(count))) - 1)
     }
 }

@@ -163,6 +163,16 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "audit-archive-synth",
+            dependencies: [
+                "AuditArchive",
+                "AuditEnvelope",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
             name: "audit-producer",
             dependencies: [
                 "AuditCapture",
@@ -285,7 +295,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
     ]
 )

@@ -35,8 +35,11 @@ struct BodyCommand: AsyncParsableCommand {
     @Flag(exclusivity: .exclusive, help: "Which body.")
     var side: Side
 
-    @Option(help: "Search only exchanges that started at or after this RFC 3339 time (faster on large archives).")
+    @Option(help: "Search only exchanges that started at or after this RFC 3339 time: only the hour directories from then on are listed.")
     var from: String?
+
+    @Option(help: "Search only exchanges that started before this RFC 3339 time. With --from, a lookup by request id reads the indexes of those hours only.")
+    var to: String?
 
     func validate() throws {
         guard (id == nil) != (requestId == nil) else { throw ValidationError("give exactly one of --id and --request-id") }
@@ -50,13 +53,19 @@ struct BodyCommand: AsyncParsableCommand {
             guard let time = RFC3339.parse(from) else { throw ValidationError("--from '\(from)' is not an RFC 3339 time") }
             filter.from = time
         }
+        if let to {
+            guard let time = RFC3339.parse(to) else { throw ValidationError("--to '\(to)' is not an RFC 3339 time") }
+            filter.to = time
+        }
         let problems = ProblemReporter()
-        let found = try await archive.withLocalRoot { root in
+        let store = archive.store()
+        let wantsOne = id != nil
+        let found = try await offThePool { [filter] in
             var found: [ExchangeRecord] = []
             try withArchiveErrors {
-                try ArchiveQuery.forEach(in: root, filter: filter, decodeRecords: true, onProblem: problems.report) { exchange in
+                try ArchiveQuery.forEach(in: store, filter: filter, decodeRecords: true, onPlan: { noteReadPlan($0, lookup: true) }, onProblem: problems.report) { exchange in
                     if let record = exchange.record, !found.contains(where: { $0.exchangeID == record.exchangeID }) { found.append(record) }
-                    return id != nil || found.count > 10 ? .stop : .proceed
+                    return wantsOne || found.count > 10 ? .stop : .proceed
                 }
             }
             return found

@@ -25,10 +25,12 @@ struct CatCommand: AsyncParsableCommand {
         let filter = try filters.filter()
         let output = FileHandle.standardOutput
         let problems = ProblemReporter()
-        let printed = try await archive.withLocalRoot { root in
+        let store = archive.store()
+        let limit = limit
+        let printed = try await offThePool {
             var printed = 0
             try withArchiveErrors {
-                try ArchiveQuery.forEach(in: root, filter: filter, onProblem: problems.report) { exchange in
+                try ArchiveQuery.forEach(in: store, filter: filter, onPlan: { noteReadPlan($0, lookup: false) }, onProblem: problems.report) { exchange in
                     var line = exchange.line
                     line.writeStaticString("\n")
                     output.write(Data(line.readableBytesView))

@@ -27,8 +27,9 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     func run() async throws {
         let keys = publicKey.map(ManifestPublicKey.option)
-        let reconciliation = try await archive.withLocalRoot { root in
-            try withArchiveErrors { try ArchiveReconciliation.compute(root: root, publicKeys: keys) }
+        let store = archive.store()
+        let reconciliation = try await offThePool {
+            try withArchiveErrors { try ArchiveReconciliation.compute(in: store, publicKeys: keys) }
         }
         for producer in reconciliation.producers {
             print("producer \(producer.id): sequences 1-\(producer.highest), \(producer.archived) archived")

@@ -16,8 +16,9 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let filter = try filters.filter()
-        let statistics = try await archive.withLocalRoot { root in
-            try withArchiveErrors { try ArchiveStatistics.compute(root: root, filter: filter) }
+        let store = archive.store()
+        let statistics = try await offThePool {
+            try withArchiveErrors { try ArchiveStatistics.compute(in: store, filter: filter, onPlan: { noteReadPlan($0, lookup: false) }) }
         }
         let total = statistics.total
         print("exchanges: \(total.exchanges)")

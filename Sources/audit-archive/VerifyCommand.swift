@@ -55,20 +55,21 @@ struct VerifyCommand: AsyncParsableCommand {
             options.checkpoints = read.checkpoints
             witnessProblems = read.invalid
         }
-        let started = ContinuousClock.now
-        var lastProgress = started
-        let report = try await archive.withLocalRoot { root in
-            try withArchiveErrors {
-                try ArchiveVerifier.verify(root: root, options: options) { progress in
+        let store = archive.store()
+        let quiet = quiet
+        let report = try await offThePool { [options] in
+            var lastProgress = ContinuousClock.now
+            return try withArchiveErrors {
+                try ArchiveVerifier.verify(in: store, options: options) { progress in
                     guard !quiet, ContinuousClock.now - lastProgress >= .seconds(2) else { return }
                     lastProgress = .now
                     FileHandle.standardError.write(Data("verified \(progress.segmentsDone)/\(progress.segmentsTotal) segments, \(progress.bytesRead / 1_048_576) MiB\n".utf8))
                 }
             }
         }
-        for warning in report.warnings where !quiet { print("warning: \(LocalCopy.shown("\(warning)"))") }
+        for warning in report.warnings where !quiet { print("warning: \(warning)") }
         for problem in witnessProblems where !quiet { print("warning: witness record \(problem) (ignored)") }
-        for problem in report.problems { print("PROBLEM: \(LocalCopy.shown("\(problem)"))") }
+        for problem in report.problems { print("PROBLEM: \(problem)") }
         var summary = "\(report.segments) segments, \(report.envelopes) envelopes, \(report.deadLetters) dead letters, \(report.bytes) bytes in \(report.partitions.count) partitions"
         summary += options.publicKeys.isEmpty
             ? "; signatures not checked (\(report.unsignedManifests) manifests unsigned)"

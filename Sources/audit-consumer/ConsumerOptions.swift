@@ -39,7 +39,7 @@ struct ConsumerOptions: ParsableArguments {
     @Option(name: .long, help: "Envelopes after which a segment closes. Env: AUDIT_SEGMENT_MAX_RECORDS. Default: 10000.")
     var segmentMaxRecords: String?
 
-    @Option(name: .long, help: "Seconds of event time a segment spans, aligned to UTC (3600: one segment per hour directory). Env: AUDIT_SEGMENT_INTERVAL. Default: 3600.")
+    @Option(name: .long, help: "Seconds of event time a segment spans, aligned to UTC; divides an hour (3600: one segment per hour directory). Env: AUDIT_SEGMENT_INTERVAL. Default: 3600.")
     var segmentInterval: String?
 
     @Option(name: .long, help: "Seconds a segment stays open before it is closed and its offsets committed; bounds the delay to a durable archive. Env: AUDIT_SEGMENT_MAX_OPEN. Default: 30.")

@@ -48,8 +48,11 @@ struct ConsumerSettings {
         archive.rotation.maxBytes = try reader.bytes(options.segmentMaxBytes, flag: "segment-max-bytes", env: "AUDIT_SEGMENT_MAX_BYTES", default: archive.rotation.maxBytes)
         archive.rotation.maxRecords = try reader.count(options.segmentMaxRecords, flag: "segment-max-records", env: "AUDIT_SEGMENT_MAX_RECORDS", default: archive.rotation.maxRecords)
         archive.rotation.eventTimeInterval = try reader.seconds(options.segmentInterval, flag: "segment-interval", env: "AUDIT_SEGMENT_INTERVAL", default: archive.rotation.eventTimeInterval)
-        if archive.rotation.eventTimeInterval < .seconds(1) {
-            throw ConfigurationError("--segment-interval / AUDIT_SEGMENT_INTERVAL", "must be at least 1 second")
+        let interval = archive.rotation.eventTimeInterval.components.seconds
+        guard archive.rotation.eventTimeInterval >= .seconds(1), interval <= 3600, 3600 % interval == 0,
+            archive.rotation.eventTimeInterval.components.attoseconds == 0
+        else {
+            throw ConfigurationError("--segment-interval / AUDIT_SEGMENT_INTERVAL", "must be whole seconds dividing an hour (1 to 3600: 60, 300, 600, 3600, ...), so a segment stays in one hour=directory")
         }
         archive.rotation.maxOpenDuration = try reader.seconds(options.segmentMaxOpen, flag: "segment-max-open", env: "AUDIT_SEGMENT_MAX_OPEN", default: archive.rotation.maxOpenDuration)
         archive.chunkTimeout = try reader.seconds(options.chunkTimeout, flag: "chunk-timeout", env: "AUDIT_CHUNK_TIMEOUT", default: archive.chunkTimeout)

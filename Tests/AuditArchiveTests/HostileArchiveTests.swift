@@ -144,6 +144,9 @@ struct HostileArchiveTests {
         var lines: [ByteBuffer] = []
         try SegmentReader.forEachLine(inFileAt: path) { lines.append($0) }
         try Self.gzipFile(path, lines: [ByteBuffer(string: "{\"broken\": tru")] + lines)
+        // Without its index the segment is read by scanning, line after line (an index could
+        // not name a line that is no envelope).
+        try FileManager.default.removeItem(atPath: path.replacingOccurrences(of: ".jsonl.gz", with: ".index.jsonl.gz"))
         var problems: [ArchiveFinding] = []
         var read = 0
         try ArchiveQuery.forEach(in: fixture.root, filter: ExchangeFilter(), onProblem: { problems.append($0) }) { _ in
@@ -210,6 +213,8 @@ extension HostileArchiveTests {
         try Data(manifest.encoded().readableBytesView).write(to: URL(fileURLWithPath: closed[1].manifestPath))
         #expect { _ = try ManifestFile(path: closed[1].manifestPath) } throws: { ($0 as? ArchiveError)?.code == .invalidManifest }
         #expect(try ArchiveVerifier.verify(root: fixture.root).problems.contains { $0.subject == closed[1].manifestPath })
+        // A reader reads a manifest only for a segment without an index.
+        try FileManager.default.removeItem(atPath: closed[1].manifestPath.replacingOccurrences(of: ".manifest.json", with: ".index.jsonl.gz"))
         #expect(try ArchiveStatistics.compute(root: fixture.root, filter: ExchangeFilter()).problems.isEmpty == false)
         _ = try ArchiveReconciliation.compute(root: fixture.root)
         // And the reader's bound itself saturates, whatever it is given.

@@ -29,9 +29,18 @@ struct SigningTests {
         let edited = String(buffer: lines[0]).replacingOccurrences(of: "\"status\":20", with: "\"status\":40")
         #expect(edited != String(buffer: lines[0]))
         lines[0] = ByteBuffer(string: edited)
-        let writer = try SegmentFileWriter(path: segmentPath, level: 1)
-        for line in lines { try writer.append(line: line) }
+        let writer = try SegmentFileWriter(path: segmentPath, level: 1, memberBytes: OpenSegment.memberBytes)
+        let members = try lines.map { try writer.append(line: $0) }
         let digest = try writer.finish()
+        // The index rewritten to match, as a writer would have made it.
+        let indexPath = closed[index].manifestPath.replacingOccurrences(of: ".manifest.json", with: ".index.jsonl.gz")
+        let entries = try lines.enumerated().map { number, line in
+            let envelope = try StructuredCodec.decode(line)
+            return SegmentIndex.Entry(line: number + 1, member: writer.members[members[number]], envelope: envelope, event: try envelope.archiveEvent())
+        }
+        let indexWriter = try SegmentFileWriter(path: indexPath, level: 1)
+        for line in SegmentIndex(entries: entries).lines() { try indexWriter.append(line: line) }
+        let indexDigest = try indexWriter.finish()
         var previousSHA: String?
         for position in index..<closed.count {
             let path = closed[position].manifestPath
@@ -39,6 +48,8 @@ struct SigningTests {
             if position == index {
                 manifest.segment.bytes = digest.bytes
                 manifest.segment.sha256 = digest.sha256
+                manifest.index?.bytes = indexDigest.bytes
+                manifest.index?.sha256 = indexDigest.sha256
             } else {
                 manifest.previousManifestSHA256 = previousSHA
             }
@@ -159,6 +170,7 @@ struct SigningTests {
 
         try FileManager.default.removeItem(atPath: closed[3].manifestPath)
         try FileManager.default.removeItem(atPath: closed[3].manifestPath.replacingOccurrences(of: ".manifest.json", with: ".jsonl.gz"))
+        try FileManager.default.removeItem(atPath: closed[3].manifestPath.replacingOccurrences(of: ".manifest.json", with: ".index.jsonl.gz"))
         #expect(try ArchiveVerifier.verify(root: fixture.root).passed, "deleting the newest segment is invisible to the chain alone")
         let deleted = try ArchiveVerifier.verify(root: fixture.root, options: options)
         #expect(!deleted.passed)

@@ -1,7 +1,8 @@
 import CZlib
 import NIOCore
 
-/// Streaming gzip compression (one gzip member) into `ByteBuffer`s.
+/// Streaming gzip compression into `ByteBuffer`s: one gzip member, or after ``startMember()``
+/// the next of a sequence of members that `zcat` reads as one stream.
 final class GzipDeflater {
     private let stream: UnsafeMutablePointer<z_stream>
     private var isFinished = false
@@ -42,6 +43,14 @@ final class GzipDeflater {
         stream.pointee.avail_in = 0
         while run(flush: Z_FINISH, into: &output) != Z_STREAM_END {}
         isFinished = true
+    }
+
+    /// Starts a new gzip member after ``finish(into:)``: the next input gets its own header, so
+    /// the member can be decompressed on its own.
+    func startMember() {
+        guard isFinished else { return }
+        deflateReset(stream)
+        isFinished = false
     }
 
     @discardableResult

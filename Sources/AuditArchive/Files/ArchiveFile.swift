@@ -139,8 +139,10 @@ enum ArchiveFile {
     /// Reads `path` in chunks of at most `chunkSize` bytes. Only a regular file is read: a
     /// symbolic link is not followed and a FIFO or device is refused without blocking.
     /// - Throws: ``ArchiveError`` `notRegularFile`, or `io`.
+    /// With `range`, only those bytes are read (fewer when the file ends first).
     static func readChunks(
         _ path: String,
+        range: Range<Int>? = nil,
         chunkSize: Int,
         _ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void
     ) throws(ArchiveError) {
@@ -155,15 +157,20 @@ enum ArchiveFile {
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw ArchiveError(.notRegularFile, "\(path) is not a regular file (a FIFO, socket, device or directory)")
         }
+        if let range, range.lowerBound > 0 {
+            guard lseek(descriptor, off_t(range.lowerBound), SEEK_SET) >= 0 else { throw failure("seek", path) }
+        }
+        var remaining = range?.count ?? Int.max
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { chunk.deallocate() }
-        while true {
-            let count = Glibc.read(descriptor, chunk.baseAddress, chunkSize)
+        while remaining > 0 {
+            let count = Glibc.read(descriptor, chunk.baseAddress, min(chunkSize, remaining))
             if count < 0 {
                 if errno == EINTR { continue }
                 throw failure("read", path)
             }
             if count == 0 { return }
+            remaining -= count
             try body(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
         }
     }

@@ -37,6 +37,27 @@ public struct ArchiveLayout: Sendable {
         return "\(topic)/dt=\(stamp.prefix(10))/hour=\(stamp.dropFirst(11).prefix(2))"
     }
 
+    /// Microseconds in an hour, the span of an `hour=` directory.
+    public static let hourMicroseconds: Int64 = 3_600_000_000
+
+    /// The start of the UTC hour holding `time` (microseconds since the Unix epoch).
+    public static func hourStart(of time: Int64) -> Int64 {
+        time - ((time % hourMicroseconds) + hourMicroseconds) % hourMicroseconds
+    }
+
+    /// How many hours after its own an envelope's directory may be: a segment lies in the hour
+    /// of its first envelope, its window never crosses the hour (the segment interval divides an
+    /// hour), and it takes envelopes from the hour before its own at the earliest; one later
+    /// still starts a segment of its own. So an envelope of hour H is in `hour=H` or `hour=H+1`,
+    /// and a reader of a time range lists those directories only.
+    public static let lateHours: Int64 = 1
+
+    /// The `dt=`/`hour=` directory, relative to the topic, of the hour starting at `hourStart`.
+    public static func hourDirectory(hourStart: Int64) -> String {
+        let stamp = RFC3339.format(microseconds: hourStart)
+        return "dt=\(stamp.prefix(10))/hour=\(stamp.dropFirst(11).prefix(2))"
+    }
+
     /// Where files of `topic` are written before they are renamed into place.
     public func stagingDirectory(_ topic: String) -> String { "\(topicDirectory(topic))/.staging" }
 

@@ -7,6 +7,9 @@ public struct SegmentFileName: Hashable, Sendable, CustomStringConvertible {
         case segment = ".jsonl.gz"
         /// Records that were not valid envelopes, with the reason and offset, gzip JSON lines.
         case deadLetters = ".deadletter.jsonl.gz"
+        /// The index: an entry per envelope naming its gzip member (``SegmentIndex``), gzip JSON
+        /// lines.
+        case index = ".index.jsonl.gz"
         /// The manifest (JSON).
         case manifest = ".manifest.json"
     }
@@ -27,8 +30,8 @@ public struct SegmentFileName: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a file name; `nil` when it is not one of a segment's files.
     public static func parse(_ fileName: String) -> (name: SegmentFileName, kind: Kind)? {
-        // Longest suffix first: ".deadletter.jsonl.gz" also ends in ".jsonl.gz".
-        for kind in [Kind.deadLetters, .manifest, .segment] where fileName.hasSuffix(kind.rawValue) {
+        // Longer suffixes first: ".deadletter.jsonl.gz" and ".index.jsonl.gz" also end in ".jsonl.gz".
+        for kind in [Kind.deadLetters, .index, .manifest, .segment] where fileName.hasSuffix(kind.rawValue) {
             let parts = fileName.dropLast(kind.rawValue.count).split(separator: "+", omittingEmptySubsequences: false)
             guard parts.count == 3, !parts[0].isEmpty, let partition = Int32(parts[1]), let offset = Int64(parts[2]), parts[2].count == 20
             else { return nil }

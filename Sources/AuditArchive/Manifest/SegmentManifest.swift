@@ -58,8 +58,9 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
         public static let ed25519 = "ed25519"
     }
 
-    /// The manifest format written by this version.
-    public static let currentFormatVersion = 1
+    /// The manifest format written by this version: 2, segments of independently decompressible
+    /// gzip members with an index (``index``); 1, one gzip member and no index (read still).
+    public static let currentFormatVersion = 2
 
     /// The manifest format version.
     public var formatVersion: Int
@@ -86,6 +87,8 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
     public var uncompressedBytes: Int
     /// The dead-letter file, when records in these offsets were not valid envelopes.
     public var deadLetters: FileDigest?
+    /// The index file (``SegmentIndex``, one line per envelope); `nil` in format 1.
+    public var index: FileDigest?
     /// Chunk sets carried over to a later segment.
     public var carriedOver: [CarriedChunkSet]
     /// Offsets covered that Kafka did not deliver.
@@ -165,7 +168,7 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
         guard (0...Self.maxUncompressedBytes).contains(uncompressedBytes) else {
             return "uncompressed size \(uncompressedBytes) is not a segment's"
         }
-        for file in [segment] + (deadLetters.map { [$0] } ?? []) {
+        for file in [segment] + (deadLetters.map { [$0] } ?? []) + (index.map { [$0] } ?? []) {
             guard file.bytes >= 0, file.lines >= 0, !file.file.contains("/"), file.sha256.utf8.count == 64 else {
                 return "file entry \(file.file) has impossible size, lines, name or digest"
             }

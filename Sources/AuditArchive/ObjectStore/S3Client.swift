@@ -34,6 +34,9 @@ public struct S3Client: Sendable {
     /// One page of a listing, and the token of the next if there is one.
     public struct ListPage: Sendable {
         public var objects: [Object]
+        /// With a delimiter: the keys' common prefixes up to the delimiter, each ending in it
+        /// (the "directories" one level down).
+        public var prefixes: [String] = []
         public var nextToken: String?
     }
 
@@ -93,9 +96,11 @@ public struct S3Client: Sendable {
         }
     }
 
-    /// One page of the keys under `prefix`, in key order (ListObjectsV2).
-    public func list(prefix: String, after token: String? = nil, pageSize: Int = 1000) async throws -> ListPage {
+    /// One page of the keys under `prefix`, in key order (ListObjectsV2); with `delimiter`, keys
+    /// past the next delimiter are given as their common prefixes instead.
+    public func list(prefix: String, delimiter: String? = nil, after token: String? = nil, pageSize: Int = 1000) async throws -> ListPage {
         var query = [(name: "list-type", value: "2"), (name: "prefix", value: prefix), (name: "max-keys", value: String(pageSize))]
+        if let delimiter { query.append((name: "delimiter", value: delimiter)) }
         if let token { query.append((name: "continuation-token", value: token)) }
         let response = try await send("GET", key: nil, query: query)
         guard response.status.code == 200 else { throw try await failure(response, "LIST \(prefix)") }
@@ -113,7 +118,8 @@ public struct S3Client: Sendable {
         if truncated, (next ?? "").isEmpty {
             throw S3Error(status: 200, code: "NoContinuationToken", operation: "LIST \(prefix) (a truncated page without NextContinuationToken)")
         }
-        return ListPage(objects: objects, nextToken: truncated ? next : nil)
+        let prefixes = S3XML.elements("CommonPrefixes", in: xml).compactMap { S3XML.values(of: "Prefix", in: $0).first }
+        return ListPage(objects: objects, prefixes: prefixes, nextToken: truncated ? next : nil)
     }
 
     /// A listing's `LastModified` (RFC 3339, with or without fractional seconds).
@@ -128,17 +134,24 @@ public struct S3Client: Sendable {
     /// holds one page however many objects the prefix has.
     /// - Throws: ``S3Error``, also when the endpoint pages without progress; what `body` throws.
     public func forEachPage(prefix: String, _ body: ([Object]) async throws -> Void) async throws {
+        try await forEachPage(prefix: prefix, delimiter: nil) { page in try await body(page.objects) }
+    }
+
+    /// Every page of the listing under `prefix` (with `delimiter`, its common prefixes too),
+    /// handed to `body` as it arrives.
+    /// - Throws: ``S3Error``, also when the endpoint pages without progress; what `body` throws.
+    public func forEachPage(prefix: String, delimiter: String?, _ body: (ListPage) async throws -> Void) async throws {
         var token: String?
         var emptyPages = 0
         repeat {
-            let page = try await list(prefix: prefix, after: token)
+            let page = try await list(prefix: prefix, delimiter: delimiter, after: token)
             // An endpoint that pages without progress (the same token again, or page after
             // empty page) would keep this loop going for ever.
-            emptyPages = page.objects.isEmpty ? emptyPages + 1 : 0
+            emptyPages = page.objects.isEmpty && page.prefixes.isEmpty ? emptyPages + 1 : 0
             if let next = page.nextToken, next == token || emptyPages > Self.maximumEmptyPages {
                 throw S3Error(status: 0, code: "NoProgress", operation: "LIST \(prefix) (the endpoint pages without progress: token repeated or \(emptyPages) empty pages)")
             }
-            try await body(page.objects)
+            try await body(page)
             token = page.nextToken
         } while token != nil
     }

@@ -69,13 +69,18 @@ public struct ArchiveReconciliation: Sendable {
     /// - Throws: ``ArchiveError`` only for a missing or unlistable root; what cannot be read or
     ///   fails the checks is in ``problems``.
     public static func compute(root: String, publicKeys: [ManifestPublicKey] = []) throws(ArchiveError) -> ArchiveReconciliation {
+        try compute(in: DirectoryArchiveStore(root: root), publicKeys: publicKeys)
+    }
+
+    /// Reconciles the archive in `store`, as ``compute(root:publicKeys:)`` does.
+    public static func compute(in store: any ArchiveStore, publicKeys: [ManifestPublicKey] = []) throws(ArchiveError) -> ArchiveReconciliation {
         var tallies: [String: Tally] = [:]
         var result = ArchiveReconciliation()
         result.signaturesChecked = !publicKeys.isEmpty
         var problems: [ArchiveFinding] = []
         var checked = 0
         try ArchiveQuery.forEach(
-            in: root, filter: ExchangeFilter(), decodeRecords: true, checks: .init(publicKeys: publicKeys),
+            in: store, filter: ExchangeFilter(), decodeRecords: true, checks: .init(publicKeys: publicKeys),
             onChecked: { checked += 1 }, onProblem: { problems.append($0) }
         ) { exchange in
             if let notice = exchange.dropNotice {

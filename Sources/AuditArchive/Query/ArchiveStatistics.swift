@@ -36,13 +36,19 @@ public struct ArchiveStatistics: Sendable {
     /// Lines, segments and files that could not be read (and were skipped).
     public var problems: [ArchiveFinding] = []
 
-    /// Computes statistics for the exchanges `filter` selects under `root`.
-    /// - Throws: ``ArchiveError`` as ``ArchiveQuery/forEach(in:filter:decodeRecords:onProblem:_:)``
-    ///   does; what could not be read is in ``problems``.
+    /// Computes statistics for the exchanges `filter` selects in the directory archive at `root`.
     public static func compute(root: String, filter: ExchangeFilter) throws(ArchiveError) -> ArchiveStatistics {
+        try compute(in: DirectoryArchiveStore(root: root), filter: filter)
+    }
+
+    /// Computes statistics for the exchanges `filter` selects in `store`.
+    /// - Parameter onPlan: Called with what will be read, once the directories are listed.
+    /// - Throws: ``ArchiveError`` as ``ArchiveQuery`` does; what could not be read is in
+    ///   ``problems``.
+    public static func compute(in store: any ArchiveStore, filter: ExchangeFilter, onPlan: (ArchiveQuery.Plan) -> Void = { _ in }) throws(ArchiveError) -> ArchiveStatistics {
         var statistics = ArchiveStatistics()
         var problems: [ArchiveFinding] = []
-        try ArchiveQuery.forEach(in: root, filter: filter, decodeRecords: true, onProblem: { problems.append($0) }) { exchange in
+        try ArchiveQuery.forEach(in: store, filter: filter, decodeRecords: true, onPlan: onPlan, onProblem: { problems.append($0) }) { exchange in
             guard let record = exchange.record else { return .proceed }
             statistics.total.add(record)
             statistics.envelopeBytes = statistics.envelopeBytes.saturatingAdd(exchange.line.readableBytes)

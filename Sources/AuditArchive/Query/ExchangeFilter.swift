@@ -44,14 +44,45 @@ public struct ExchangeFilter: Sendable {
         if let route, record.route != route { return false }
         if let method, record.method.uppercased() != method.uppercased() { return false }
         if let requestID, record.requestID != requestID { return false }
-        if let status {
-            guard let actual = record.status else { return false }
-            let text = String(actual)
-            if status.count == 3, status.lowercased().hasSuffix("xx") {
-                return text.first == status.first
-            }
-            return text == status
+        return matches(status: record.status)
+    }
+
+    /// Whether a status (`nil`: no response) matches ``status``.
+    private func matches(status actual: Int?) -> Bool {
+        guard let status else { return true }
+        guard let actual else { return false }
+        let text = String(actual)
+        if status.count == 3, status.lowercased().hasSuffix("xx") {
+            return text.first == status.first
         }
-        return true
+        return text == status
+    }
+
+    /// Whether the line an index entry describes may match: what the entry says is checked as
+    /// the line itself would be, and the line read is checked again.
+    func mayMatch(_ entry: SegmentIndex.Entry) -> Bool {
+        if let exchangeID, entry.id != exchangeID { return false }
+        if from != nil || to != nil, let time = RFC3339.parse(entry.time) {
+            if let from, time < from { return false }
+            if let to, time >= to { return false }
+        }
+        guard entry.kind == SegmentIndex.Entry.exchange else { return !needsRecord }
+        if let route, entry.route != route { return false }
+        if let method, entry.method?.uppercased() != method.uppercased() { return false }
+        if let requestID, entry.requestId != requestID { return false }
+        return matches(status: entry.status)
+    }
+
+    /// The hours whose directories may hold what the filter selects: those of its time range,
+    /// or of its exchange id's time (a UUIDv7 carries the millisecond it was made, at the
+    /// exchange's start), else all.
+    public var hours: ArchiveCatalog.HourRange {
+        if from != nil || to != nil { return ArchiveCatalog.HourRange(from: from, to: to) }
+        if let exchangeID, let milliseconds = UUIDv7.unixMilliseconds(of: exchangeID) {
+            // A minute either side: the id and the start time are taken a moment apart.
+            let time = milliseconds.saturatingMultiply(1000)
+            return ArchiveCatalog.HourRange(from: time.saturatingAdd(-60_000_000), to: time.saturatingAdd(60_000_000))
+        }
+        return ArchiveCatalog.HourRange(from: nil, to: nil)
     }
 }

@@ -35,9 +35,8 @@ final class DirectoryPartitionStore: PartitionStore {
         try ArchiveFile.writeDurably(segment.manifest, to: stagedManifest)
         // A crash from here on leaves files that the next writer finds through the head file.
         try headFile.write(.init(manifest: headManifest, pending: headFile.relative("\(directory)/\(name.base)")), durable: true)
-        try ArchiveFile.rename(segment.segmentPath, to: "\(directory)/\(name.fileName(.segment))")
-        if let deadLetters = segment.deadLettersPath {
-            try ArchiveFile.rename(deadLetters, to: "\(directory)/\(name.fileName(.deadLetters))")
+        for file in segment.files {
+            try ArchiveFile.rename(file.path, to: "\(directory)/\(name.fileName(file.kind))")
         }
         let manifestPath = "\(directory)/\(name.fileName(.manifest))"
         try ArchiveFile.rename(stagedManifest, to: manifestPath)

@@ -132,12 +132,10 @@ final class ObjectStorePartitionStore: PartitionStore {
     private func upload(_ segment: StagedSegment) throws(ArchiveError) -> String {
         let location = root.location
         let name = segment.name
-        var files = [(kind: SegmentFileName.Kind.segment, path: segment.segmentPath)]
-        if let deadLetters = segment.deadLettersPath { files.append((.deadLetters, deadLetters)) }
-        for file in files {
+        for file in segment.files {
             let bytes = try ArchiveFile.read(file.path, maxBytes: Int.max)
             // The staging directory is local: what is uploaded must be what was hashed and signed.
-            guard ArchiveDigest.sha256(bytes) == segment.digests[file.kind] else {
+            guard ArchiveDigest.sha256(bytes) == file.sha256 else {
                 throw ArchiveError(.io, "\(file.path) changed between being written and being uploaded (its SHA-256 no longer matches the manifest's); not uploaded")
             }
             try putIfNew("\(segment.directory)/\(name.fileName(file.kind))", bytes, sameBytes: { existing throws(ArchiveError) in
@@ -151,7 +149,7 @@ final class ObjectStorePartitionStore: PartitionStore {
             let existing = try Self.call("GET \(location.url(manifestRelative))") { try await client.get(key, maximumBytes: ManifestFile.maxBytes) }
             return existing == segment.manifest
         })
-        for file in files { try ArchiveFile.remove(file.path) }
+        for file in segment.files { try ArchiveFile.remove(file.path) }
         return manifestRelative
     }
 

@@ -26,13 +26,20 @@ struct StagedSegment {
     var name: SegmentFileName
     /// Its directory relative to the root: `<topic>/dt=YYYY-MM-DD/hour=HH`.
     var directory: String
-    /// The staged segment file.
-    var segmentPath: String
-    /// The staged dead-letter file, if the segment has dead letters.
-    var deadLettersPath: String?
+    /// The staged data files (segment, dead letters if any, index), published in this order
+    /// before the manifest.
+    var files: [File]
     /// The manifest's bytes.
     var manifest: ByteBuffer
-    /// The SHA-256 the manifest records for each data file, hashed while it was written: a
-    /// store that reads a file back to publish it checks that it still holds those bytes.
-    var digests: [SegmentFileName.Kind: String]
+
+    /// One staged data file.
+    struct File {
+        /// Which of the segment's files it is.
+        var kind: SegmentFileName.Kind
+        /// Where it is staged.
+        var path: String
+        /// The SHA-256 the manifest records for it, hashed while it was written: a store that
+        /// reads the file back to publish it checks that it still holds those bytes.
+        var sha256: String
+    }
 }

@@ -30,16 +30,27 @@ public enum ArchiveVerifier {
         public var bytesRead: Int
     }
 
-    /// Verifies the archive under `root`.
-    /// - Parameter progress: Called after each segment.
-    /// - Throws: ``ArchiveError`` only when the root itself cannot be read; everything else is a
-    ///   finding in the report.
+    /// Verifies the directory archive at `root`.
     public static func verify(
         root: String,
         options: Options = Options(),
         progress: (Progress) -> Void = { _ in }
     ) throws(ArchiveError) -> VerificationReport {
-        let catalog = try ArchiveCatalog.scan(root: root)
+        try verify(in: DirectoryArchiveStore(root: root), options: options, progress: progress)
+    }
+
+    /// Verifies the archive in `store`, one object at a time: each segment is streamed once
+    /// (hashed, decompressed member by member and checked line by line against its index), so
+    /// neither memory nor local disk holds more than a chunk of it.
+    /// - Parameter progress: Called after each segment.
+    /// - Throws: ``ArchiveError`` only when the root itself cannot be read; everything else is a
+    ///   finding in the report.
+    public static func verify(
+        in store: any ArchiveStore,
+        options: Options = Options(),
+        progress: (Progress) -> Void = { _ in }
+    ) throws(ArchiveError) -> VerificationReport {
+        let catalog = try ArchiveCatalog.scan(store)
         var report = VerificationReport()
         for file in catalog.strayFiles { report.warning(file, "not an archive file (ignored)") }
         for directory in catalog.unreadDirectories {
@@ -59,7 +70,7 @@ public enum ArchiveVerifier {
         for entry in catalog.entries {
             let partition = "\(entry.name.topic)[\(entry.name.partition)]"
             if chains[partition] == nil { chains[partition] = [] }
-            if let manifest = check(entry, into: &report) {
+            if let manifest = check(entry, in: store, into: &report) {
                 checkSignature(manifest, keys: options.publicKeys, into: &report)
                 chains[partition, default: []].append((entry, manifest))
             }
@@ -71,6 +82,9 @@ public enum ArchiveVerifier {
             checkChain(partition, (chains[partition] ?? []).sorted { $0.manifest.manifest.firstOffset < $1.manifest.manifest.firstOffset }, into: &report)
         }
         summarizeSignatures(keys: options.publicKeys, into: &report)
+        if report.unindexedSegments > 0 {
+            report.warning("index", "\(report.unindexedSegments) of \(report.segments) segments were written before indexes (manifest format 1): verified whole, and read by scanning")
+        }
         if let checkpoints = options.checkpoints {
             WitnessComparison.compare(checkpoints, with: chains.values.flatMap { $0.map(\.manifest) }, into: &report)
         }
@@ -78,14 +92,17 @@ public enum ArchiveVerifier {
     }
 
     /// Checks one segment's files against its manifest; returns the manifest when it is readable.
-    private static func check(_ entry: ArchiveCatalog.Entry, into report: inout VerificationReport) -> ManifestFile? {
+    private static func check(_ entry: ArchiveCatalog.Entry, in store: any ArchiveStore, into report: inout VerificationReport) -> ManifestFile? {
         guard entry.kinds.contains(.manifest) else {
             report.problem(entry.path(.segment), "no manifest: the segment is unverifiable (manifest deleted, or a writer was interrupted)")
             return nil
         }
         let manifestFile: ManifestFile
         do throws(ArchiveError) {
-            manifestFile = try ManifestFile(path: entry.path(.manifest))
+            guard let bytes = try store.read(entry.relative(.manifest), maxBytes: ManifestFile.maxBytes) else {
+                throw ArchiveError(.invalidManifest, "\(entry.path(.manifest)): gone since it was listed")
+            }
+            manifestFile = try ManifestFile(bytes: bytes, path: entry.path(.manifest))
         } catch {
             report.problem(entry.path(.manifest), error.reason)
             return nil
@@ -95,14 +112,20 @@ public enum ArchiveVerifier {
             report.problem(entry.path(.manifest), "describes \(manifest.topic)[\(manifest.partition)] from offset \(manifest.firstOffset), not what its name says")
         }
         report.segments += 1
-        report.envelopes += checkFile(entry.path(.segment), digest: manifest.segment, maxInflatedBytes: manifest.uncompressedBytes, into: &report) { line throws(EnvelopeError) in
-            _ = try StructuredCodec.decode(line).archiveEvent()
+        let index = readIndex(entry, manifest: manifest, in: store, into: &report)
+        let file = CheckedFile(kind: .segment, digest: manifest.segment, maxInflatedBytes: manifest.uncompressedBytes)
+        if let index {
+            report.envelopes += checkIndexedSegment(entry, file, index: index, in: store, into: &report)
+        } else {
+            report.envelopes += checkFile(entry, file, in: store, into: &report) { line throws(EnvelopeError) in
+                _ = try StructuredCodec.decode(line).archiveEvent()
+            }
         }
         if manifest.segment.lines != manifest.count {
             report.problem(entry.path(.manifest), "count \(manifest.count) differs from the segment's \(manifest.segment.lines) lines")
         }
         if let deadLetters = manifest.deadLetters {
-            report.deadLetters += checkFile(entry.path(.deadLetters), digest: deadLetters, maxInflatedBytes: nil, into: &report) { line throws(EnvelopeError) in
+            report.deadLetters += checkFile(entry, CheckedFile(kind: .deadLetters, digest: deadLetters, maxInflatedBytes: nil), in: store, into: &report) { line throws(EnvelopeError) in
                 do {
                     _ = try JSONDecoder().decode(DeadLetter.self, from: Data(line.readableBytesView))
                 } catch {
@@ -118,17 +141,138 @@ public enum ArchiveVerifier {
         return manifestFile
     }
 
-    /// Checks a file's size, SHA-256, gzip integrity, line count and each line; returns the
-    /// number of lines that passed `check`.
+    /// A file of a segment to check against what its manifest records.
+    private struct CheckedFile {
+        var kind: SegmentFileName.Kind
+        var digest: SegmentManifest.FileDigest
+        /// The manifest's `uncompressedBytes` for the segment; `nil` for files it does not record.
+        var maxInflatedBytes: Int?
+
+        var limits: SegmentReader.Limits { maxInflatedBytes.map(SegmentReader.Limits.init(uncompressedBytes:)) ?? .unrecordedSize }
+    }
+
+    /// Reads and checks the segment's index against its manifest: `nil` (with a problem, or a
+    /// warning for a segment written before indexes) when the segment is to be checked without
+    /// one.
+    private static func readIndex(_ entry: ArchiveCatalog.Entry, manifest: SegmentManifest, in store: any ArchiveStore, into report: inout VerificationReport) -> SegmentIndex? {
+        guard let digest = manifest.index else {
+            if entry.kinds.contains(.index) {
+                report.problem(entry.path(.index), "index file not listed in the manifest")
+            } else if manifest.formatVersion >= 2 {
+                report.problem(entry.path(.manifest), "format \(manifest.formatVersion) lists no index: its index entry was removed")
+            } else {
+                report.unindexedSegments += 1
+            }
+            return nil
+        }
+        let path = entry.path(.index)
+        guard entry.kinds.contains(.index) else {
+            report.problem(path, "missing (the manifest lists it)")
+            return nil
+        }
+        do throws(ArchiveError) {
+            guard let bytes = try store.read(entry.relative(.index), maxBytes: SegmentIndex.maxFileBytes) else {
+                throw ArchiveError(.io, "\(path): gone since it was listed")
+            }
+            report.bytes += bytes.readableBytes
+            let sha256 = ArchiveDigest.sha256(bytes)
+            guard bytes.readableBytes == digest.bytes, sha256 == digest.sha256 else {
+                report.problem(path, "content changed: \(bytes.readableBytes) bytes with SHA-256 \(sha256), the manifest says \(digest.bytes) bytes with \(digest.sha256)")
+                return nil
+            }
+            let index = try SegmentIndex.decode(compressed: bytes, name: path)
+            guard index.entries.count == digest.lines, digest.lines == manifest.count else {
+                report.problem(path, "has \(index.entries.count) entries, the manifest says \(digest.lines) for \(manifest.count) envelopes")
+                return nil
+            }
+            return index
+        } catch {
+            report.problem(path, error.reason)
+            return nil
+        }
+    }
+
+    /// Checks an indexed segment in one pass: size and SHA-256, each member the index names
+    /// decompressed on its own and ending at a line's end, the members covering the file, and
+    /// every line parsed and equal to what its index entry says. Returns the lines that parsed.
+    private static func checkIndexedSegment(
+        _ entry: ArchiveCatalog.Entry,
+        _ file: CheckedFile,
+        index: SegmentIndex,
+        in store: any ArchiveStore,
+        into report: inout VerificationReport
+    ) -> Int {
+        let path = entry.path(.segment)
+        guard let size = entry.sizes[.segment] else {
+            report.problem(path, "missing (the manifest lists it)")
+            return 0
+        }
+        let members = index.members
+        var end = 0
+        for member in members {
+            guard member.offset == end else {
+                report.problem(entry.path(.index), "its members do not follow one another from byte 0 (one at \(member.offset)+\(member.length) after byte \(end)): not an index of this segment")
+                return checkFile(entry, file, in: store, into: &report) { line throws(EnvelopeError) in _ = try StructuredCodec.decode(line).archiveEvent() }
+            }
+            end = member.range.upperBound
+        }
+        guard end == size else {
+            report.problem(entry.path(.index), "its members end at byte \(end), the segment at \(size): not an index of this segment")
+            return checkFile(entry, file, in: store, into: &report) { line throws(EnvelopeError) in _ = try StructuredCodec.decode(line).archiveEvent() }
+        }
+        var lines = 0
+        var badLines = 0
+        var mismatches = 0
+        var problems: [String] = []
+        do throws(ArchiveError) {
+            let actual = try SegmentReader.forEachLine(in: store, path: entry.relative(.segment), members: members, limits: file.limits) { member, line in
+                lines += 1
+                do throws(EnvelopeError) {
+                    let envelope = try StructuredCodec.decode(line)
+                    let expected = SegmentIndex.Entry(line: lines, member: members[member], envelope: envelope, event: try envelope.archiveEvent())
+                    guard lines <= index.entries.count, index.entries[lines - 1] == expected else {
+                        mismatches += 1
+                        if mismatches <= 3 {
+                            problems.append("line \(lines) (in the member at bytes \(members[member].offset)-\(members[member].range.upperBound - 1)) is not what the index says of it")
+                        }
+                        return
+                    }
+                } catch {
+                    badLines += 1
+                    if badLines <= 3 { problems.append("line \(lines) does not parse: \(error.reason)") }
+                }
+            }
+            report.bytes += actual.bytes
+            if actual.bytes != file.digest.bytes || actual.sha256 != file.digest.sha256 {
+                report.problem(path, "content changed: \(actual.bytes) bytes with SHA-256 \(actual.sha256), the manifest says \(file.digest.bytes) bytes with \(file.digest.sha256)")
+            }
+        } catch {
+            problems.append(error.reason)
+            reportDigest(of: entry, file, in: store, into: &report)
+        }
+        for problem in problems { report.problem(path, problem) }
+        if badLines > 3 { report.problem(path, "\(badLines - 3) more lines do not parse") }
+        if mismatches > 3 { report.problem(path, "\(mismatches - 3) more lines differ from their index entries") }
+        if lines != file.digest.lines {
+            report.problem(path, "has \(lines) lines, the manifest says \(file.digest.lines)")
+        } else if lines != index.entries.count {
+            report.problem(entry.path(.index), "has \(index.entries.count) entries for \(lines) lines")
+        }
+        return lines - badLines
+    }
+
+    /// Checks a file's size, SHA-256, gzip integrity, line count and each line, reading it once;
+    /// returns the number of lines that passed `check`.
     @discardableResult
     private static func checkFile(
-        _ path: String,
-        digest: SegmentManifest.FileDigest,
-        maxInflatedBytes: Int?,
+        _ entry: ArchiveCatalog.Entry,
+        _ file: CheckedFile,
+        in store: any ArchiveStore,
         into report: inout VerificationReport,
         line check: (ByteBuffer) throws(EnvelopeError) -> Void
     ) -> Int {
-        guard ArchiveFile.size(path) != nil else {
+        let path = entry.path(file.kind)
+        guard entry.kinds.contains(file.kind) else {
             report.problem(path, "missing (the manifest lists it)")
             return 0
         }
@@ -136,13 +280,7 @@ public enum ArchiveVerifier {
         var badLines = 0
         var problems: [String] = []
         do throws(ArchiveError) {
-            let actual = try ArchiveDigest.sha256(ofFileAt: path)
-            report.bytes += actual.bytes
-            if actual.bytes != digest.bytes || actual.sha256 != digest.sha256 {
-                report.problem(path, "content changed: \(actual.bytes) bytes with SHA-256 \(actual.sha256), the manifest says \(digest.bytes) bytes with \(digest.sha256)")
-            }
-            let limits = maxInflatedBytes.map(SegmentReader.Limits.init(uncompressedBytes:)) ?? .unrecordedSize
-            try SegmentReader.forEachLine(inFileAt: path, limits: limits) { line in
+            let actual = try SegmentReader.forEachLine(in: store, path: entry.relative(file.kind), limits: file.limits, hashing: true) { line in
                 lines += 1
                 do throws(EnvelopeError) {
                     try check(line)
@@ -152,15 +290,42 @@ public enum ArchiveVerifier {
                 }
             }
             for problem in problems { report.problem(path, problem) }
+            if let actual {
+                report.bytes += actual.bytes
+                if actual.bytes != file.digest.bytes || actual.sha256 != file.digest.sha256 {
+                    report.problem(path, "content changed: \(actual.bytes) bytes with SHA-256 \(actual.sha256), the manifest says \(file.digest.bytes) bytes with \(file.digest.sha256)")
+                }
+            }
             if badLines > 3 { report.problem(path, "\(badLines - 3) more lines do not parse") }
-            if lines != digest.lines {
-                report.problem(path, "has \(lines) lines, the manifest says \(digest.lines)")
+            if lines != file.digest.lines {
+                report.problem(path, "has \(lines) lines, the manifest says \(file.digest.lines)")
             }
         } catch {
             for problem in problems { report.problem(path, problem) }
             report.problem(path, error.reason)
+            reportDigest(of: entry, file, in: store, into: &report)
         }
         return lines - badLines
+    }
+
+    /// Hashes a file whose reading stopped with an error, and reports whether its bytes are still
+    /// those of the manifest (a truncated or rewritten file) or not (a writer's bad file).
+    private static func reportDigest(of entry: ArchiveCatalog.Entry, _ file: CheckedFile, in store: any ArchiveStore, into report: inout VerificationReport) {
+        var hasher = SHA256Hasher()
+        var bytes = 0
+        do throws(ArchiveError) {
+            try store.forEachChunk(entry.relative(file.kind), range: nil) { chunk in
+                hasher.update(bufferPointer: chunk)
+                bytes += chunk.count
+            }
+        } catch {
+            return
+        }
+        report.bytes += bytes
+        let sha256 = hasher.finalize().hex
+        if bytes != file.digest.bytes || sha256 != file.digest.sha256 {
+            report.problem(entry.path(file.kind), "content changed: \(bytes) bytes with SHA-256 \(sha256), the manifest says \(file.digest.bytes) bytes with \(file.digest.sha256)")
+        }
     }
 
     /// Checks one manifest's signature against the given keys.

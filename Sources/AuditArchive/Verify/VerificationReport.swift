@@ -21,6 +21,8 @@ public struct VerificationReport: Sendable {
     public var signedManifests = 0
     /// Manifests without a signature.
     public var unsignedManifests = 0
+    /// Segments written before indexes (manifest format 1): verified and read by scanning.
+    public var unindexedSegments = 0
     /// Checkpoints read from the witness topic, when one was given.
     public var checkpoints: Int?
 

@@ -9,7 +9,9 @@ public struct ArchiveConfiguration: Sendable {
         /// Event-time window of a segment, aligned to the Unix epoch (so one hour means UTC clock
         /// hours, matching the `hour=` directories): an envelope whose event time is at or past the
         /// end of the open segment's window starts a new segment. Late envelopes stay in the open
-        /// segment. Whole seconds, at least one. Default: 1 hour.
+        /// segment when they are of its hour or the hour before; earlier ones start a segment of
+        /// their own (``ArchiveLayout/lateHours``). Whole seconds dividing an hour (1 to 3600).
+        /// Default: 1 hour.
         public var eventTimeInterval: Duration = .seconds(3600)
         /// Wall-clock time after which an open segment closes even if no limit above is reached;
         /// it bounds the delay from an exchange to its durable archive, and how long its offsets

@@ -14,10 +14,12 @@ extension AuditEnvelope {
         if type == DropNotice.eventType { return .dropNotice(try DropNotice.decode(data)) }
         return .exchange(try record())
     }
+}
 
+extension AuditEnvelope.ArchiveEvent {
     /// When the event ended: the exchange's end, or the notice's time.
-    func eventEnd() throws(EnvelopeError) -> Int64 {
-        switch try archiveEvent() {
+    var end: Int64 {
+        switch self {
         case .exchange(let record): record.timings.end
         case .dropNotice(let notice): notice.time
         }

@@ -136,23 +136,23 @@ public final class PartitionArchiver {
                 try cover(input, now: now)
                 return closed + (try closeIfFull())
             }
-            let exchangeEnd: Int64
+            let event: AuditEnvelope.ArchiveEvent
             do throws(EnvelopeError) {
-                exchangeEnd = try envelope.eventEnd()
+                event = try envelope.archiveEvent()
                 try envelope.checkSingleLine()
             } catch {
                 try cover(input, now: now)
                 try deadLetter(DeadLetter(invalid: input, topic: topic, partition: partition, reason: error.description), kafkaTimestamp: input.timestampMilliseconds)
                 return closed + (try closeIfFull())
             }
-            if let segment = open, segment.hasContent, let windowEnd = segment.windowEnd, envelope.time >= windowEnd {
+            if let segment = open, segment.excludes(eventTime: envelope.time) {
                 var carried = reassembler.pendingPositions
                 let earlierChunks = positions.filter { $0 != input.offset }
                 if !earlierChunks.isEmpty { carried[envelope.id] = earlierChunks }
                 closed.append(try closeOpen(carried: carried))
             }
             try cover(input, now: now)
-            try open?.append(envelope, exchangeEnd: exchangeEnd, windowInterval: windowMicroseconds)
+            try open?.append(envelope, event: event, windowInterval: windowMicroseconds)
             return closed + (try closeIfFull())
         } catch {
             abandonOpen()
@@ -270,15 +270,16 @@ public final class PartitionArchiver {
         let unsigned = segment.manifest(finished, carried: carried, previousManifestSHA256: chainHead, writer: configuration.writer)
         let manifest = try configuration.signingKey.map { key throws(ArchiveError) in try unsigned.signed(with: key) } ?? unsigned
         let manifestBytes = manifest.encoded()
-        var digests: [SegmentFileName.Kind: String] = [.segment: manifest.segment.sha256]
-        digests[.deadLetters] = manifest.deadLetters?.sha256
+        var files = [StagedSegment.File(kind: .segment, path: segment.lines.path, sha256: manifest.segment.sha256)]
+        if let deadLetters = segment.deadLetters, let digest = manifest.deadLetters {
+            files.append(.init(kind: .deadLetters, path: deadLetters.path, sha256: digest.sha256))
+        }
+        files.append(.init(kind: .index, path: finished.indexPath, sha256: finished.index.sha256))
         let manifestPath = try store.publish(StagedSegment(
             name: name,
             directory: ArchiveLayout.segmentSubdirectory(topic: topic, eventTime: directoryTime),
-            segmentPath: segment.lines.path,
-            deadLettersPath: segment.deadLetters?.path,
-            manifest: manifestBytes,
-            digests: digests
+            files: files,
+            manifest: manifestBytes
         ))
 
         open = nil

@@ -32,7 +32,7 @@ struct PartitionHistory {
         if let pending = content.pending {
             let manifest = headFile.absolute(pending + SegmentFileName.Kind.manifest.rawValue)
             if ArchiveFile.kind(manifest) == .regular { return PartitionHistory(head: try ManifestFile(path: manifest)) }
-            for kind in [SegmentFileName.Kind.segment, .deadLetters] where ArchiveFile.kind(headFile.absolute(pending + kind.rawValue)) == .regular {
+            for kind in SegmentFileName.Kind.allCases where kind != .manifest && ArchiveFile.kind(headFile.absolute(pending + kind.rawValue)) == .regular {
                 logger.notice("removing a segment file left by an interrupted writer; its offsets will be archived again", metadata: [
                     "file": "\(headFile.absolute(pending + kind.rawValue))",
                 ])

@@ -28,6 +28,14 @@ public enum UUIDv7 {
         return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
     }
 
+    /// The Unix time in milliseconds that the UUIDv7 `text` carries (its first 48 bits), or
+    /// `nil` when `text` is not a UUID of version 7.
+    public static func unixMilliseconds(of text: String) -> Int64? {
+        guard isValid(text) else { return nil }
+        let hex = text.lowercased().filter { $0 != "-" }.prefix(12)
+        return Int64(hex, radix: 16)
+    }
+
     /// Whether `text` is a lowercase or uppercase UUID of version 7.
     public static func isValid(_ text: String) -> Bool {
         let characters = Array(text.lowercased())

@@ -5,8 +5,8 @@ request it serves on stderr.
   python hostile_s3.py PORT_FILE MODE     binds an ephemeral port and writes it to PORT_FILE
 
 MODE:
-  traversal      lists a key whose topic part is '..' (and one with an empty part); GET answers
-                 the bytes "planted"
+  traversal      lists a key whose topic part is '..' (and one with an empty part), and with a
+                 delimiter the common prefixes '..' and '' besides; GET answers the bytes "planted"
   same-token     answers every page as truncated, empty, with the same continuation token
   empty-pages    answers every page as truncated and empty, each with a new token
   no-token       answers a truncated page without a continuation token
@@ -24,11 +24,11 @@ JUNK_PAGES = 1001
 JUNK_PAGE_KEYS = 1000
 
 
-def page(keys, truncated, token):
+def page(keys, truncated, token, prefixes=()):
     contents = "".join(
         f"<Contents><Key>{key}</Key><Size>7</Size><LastModified>2026-12-02T10:00:00.000Z</LastModified></Contents>"
         for key in keys
-    )
+    ) + "".join(f"<CommonPrefixes><Prefix>{prefix}</Prefix></CommonPrefixes>" for prefix in prefixes)
     next_token = f"<NextContinuationToken>{token}</NextContinuationToken>" if token else ""
     return (
         '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
@@ -42,10 +42,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if "list-type=2" in self.path:
             if self.mode == "traversal":
+                prefixes = ["prefix/../", "prefix//", "prefix/./"] if "delimiter=" in self.path else []
                 body = page([
                     "prefix/../dt=2026-12-02/hour=10/..+0+00000000000000000000.jsonl.gz",
                     "prefix//dt=2026-12-02/hour=10/+0+00000000000000000000.jsonl.gz",
-                ], False, None)
+                ], False, None, prefixes)
             elif self.mode == "same-token":
                 body = page([], True, "again")
             elif self.mode == "junk":

@@ -163,9 +163,7 @@ struct ObjectStoreArchiveTests {
         }
         let manifests = try await s3.manifestKeys()
         #expect(manifests.count == 1, "\(manifests)")
-        let local = try await s3.mirror()
-        defer { try? FileManager.default.removeItem(atPath: local) }
-        let report = try ArchiveVerifier.verify(root: local, options: .init())
+        let report = try await s3.verify()
         #expect(report.passed, "\(report.problems)")
         #expect(report.envelopes == 20)
 

@@ -96,9 +96,7 @@ struct PartitionHeadObjectTests {
         let healed = try await turn()
         #expect(healed.startOffset == 10 && healed.listings > 0, "\(healed)")
         #expect(try await s3.manifestKeys().count == 2, "no second chain")
-        let local = try await s3.mirror()
-        defer { try? FileManager.default.removeItem(atPath: local) }
-        let report = try ArchiveVerifier.verify(root: local, options: .init())
+        let report = try await s3.verify()
         #expect(report.passed && report.envelopes == 10, "\(report.problems)")
     }
 

@@ -42,19 +42,28 @@ struct S3ArchiveRoot {
         return root
     }
 
-    /// Downloads the archive into a new local directory, which the caller removes.
-    func mirror() async throws -> String {
-        let local = ArchiveHarness.temporaryRoot()
-        try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
-        _ = try await ArchiveMirror.download(try client(), location: try S3Location(url), into: local)
-        return local
+    /// The bucket's archive as the readers take it.
+    func store() throws -> ObjectArchiveStore {
+        ObjectArchiveStore(location: try S3Location(url), client: try client())
+    }
+
+    /// The bucket's archive verified in place, off the cooperative pool (the reads block).
+    func verify() async throws -> VerificationReport {
+        let store = try store()
+        return try await ObjectStoreArchiveTests.offPool { try ArchiveVerifier.verify(in: store) }
     }
 
     /// The exchange ids in the bucket's archive, in archive order (duplicates kept).
     func archivedIDs() async throws -> [String] {
-        let local = try await mirror()
-        defer { try? FileManager.default.removeItem(atPath: local) }
-        return try ArchiveHarness.archivedIDs(root: local)
+        let store = try store()
+        return try await ObjectStoreArchiveTests.offPool {
+            var ids: [String] = []
+            try ArchiveQuery.forEach(in: store, filter: ExchangeFilter(), onProblem: { Issue.record("archive problem: \($0)") }) { exchange in
+                ids.append(exchange.envelope.id)
+                return .proceed
+            }
+            return ids
+        }
     }
 
     /// Waits until the bucket's archive holds at least `count` envelopes.

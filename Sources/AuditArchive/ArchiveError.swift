@@ -4,7 +4,7 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as a closed set that may grow.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case io, corruptCompression, invalidManifest, invalidIndex, invalidLine, missingRoot, invalidKey, locked, oversize, notRegularFile, conflict, objectStore, untrustedHead
+            case io, corruptCompression, invalidManifest, invalidIndex, invalidVerifiedPoint, invalidLine, missingRoot, invalidKey, locked, oversize, notRegularFile, conflict, objectStore, untrustedHead
         }
 
         private let base: Base
@@ -18,6 +18,8 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
         public static let invalidManifest = Code(.invalidManifest)
         /// A segment index is not JSON lines of index entries in line order.
         public static let invalidIndex = Code(.invalidIndex)
+        /// A `verify --since` file cannot be used (``VerifiedPoint``).
+        public static let invalidVerifiedPoint = Code(.invalidVerifiedPoint)
         /// A segment line is not a valid envelope.
         public static let invalidLine = Code(.invalidLine)
         /// The archive root does not exist or is not a directory.

@@ -6,8 +6,10 @@ import Logging
 import NIOCore
 
 /// `audit-archive-synth ROOT`: writes a synthetic archive through the consumer's own writer.
+/// Synchronous: the writer blocks (files, fsync, and for a bucket each request), and runs on
+/// the main thread, never on the cooperative pool that answers its requests.
 @main
-struct ArchiveSynth: AsyncParsableCommand {
+struct ArchiveSynth: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit-archive-synth",
         abstract: "Write a synthetic audit archive (for benchmarks and tests) through audit-consumer's segment writer.",
@@ -16,14 +18,19 @@ struct ArchiveSynth: AsyncParsableCommand {
             without a response), their event times --spacing-ms apart from --start, spread over
             --partitions partitions of one topic, with bodies of JSON documents around
             --body-bytes. One --seed always gives the same contents (exchange ids included).
-            The files are what audit-consumer writes: segments, manifests (signed with
-            --signing-key), hash chains, rotation by --segment-records and by the hour.
-            Prints a summary as one JSON line: exchanges, segments, bytes.
+            The files are what audit-consumer writes: segments, indexes, manifests (signed with
+            --signing-key), hash chains, rotation by --segment-records and by the hour; into a
+            directory, or into an s3://BUCKET/PREFIX root (--s3-endpoint; credentials as for
+            audit-consumer) as the consumer uploads them. Prints a summary as one JSON line:
+            exchanges, segments, bytes, seconds.
             """
     )
 
-    @Argument(help: "The archive directory to write (created; must not hold this topic yet).")
+    @Argument(help: "The archive to write: a directory (created if missing) or s3://BUCKET/PREFIX; a topic already there is appended to, after its newest segment.")
     var root: String
+
+    @Option(help: "S3 endpoint for an s3:// root, http(s)://host[:port].")
+    var s3Endpoint: String?
 
     @Option(help: "The topic.")
     var topic = "audit.synthetic"
@@ -62,8 +69,18 @@ struct ArchiveSynth: AsyncParsableCommand {
         if let problem = ArchiveLayout.topicNameProblem(topic) { throw ValidationError("--topic: \(problem)") }
     }
 
-    func run() async throws {
+    func run() throws {
         var configuration = ArchiveConfiguration(root: root)
+        if S3Location.isObjectStore(root) {
+            do {
+                let location = try S3Location(root)
+                let s3 = try S3Configuration(location: location, environment: ProcessInfo.processInfo.environment, endpoint: s3Endpoint)
+                let staging = "\(ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp")/audit-archive-synth-\(ProcessInfo.processInfo.processIdentifier)"
+                configuration.objectStore = ObjectStoreRoot(location: location, client: S3Client(configuration: s3), stagingDirectory: staging)
+            } catch {
+                throw ValidationError("\(root): \(error.reason)")
+            }
+        }
         configuration.rotation.maxRecords = segmentRecords
         configuration.rotation.maxOpenDuration = .seconds(86_400 * 365)
         configuration.writer = "audit-archive-synth"
@@ -82,7 +99,7 @@ struct ArchiveSynth: AsyncParsableCommand {
         var random = SynthRandom(seed: seed)
         let producers = ["synthetic-producer-a", "synthetic-producer-b"]
         var sequences: [Int64] = [0, 0]
-        var offsets = [Int64](repeating: 0, count: partitions)
+        var offsets = archivers.map { $0.startOffset ?? 0 }
         var segments = 0
         var bytes = 0
         func count(_ closed: [ClosedSegment]) {

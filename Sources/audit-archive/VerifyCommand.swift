@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditArchive
+import AuditEnvelope
 import Foundation
 import Kafka
 import Logging
@@ -22,6 +23,12 @@ struct VerifyCommand: AsyncParsableCommand {
             With --witness BROKERS, the checkpoints on the witness topic are read and every
             segment they announced must still be in the archive, unchanged: deleting the newest
             segments, truncating a chain or replacing the archive is reported.
+            With --since FILE, only segments archived after the point FILE records are read
+            (each partition's newest verified manifest, which must still be there, unchanged,
+            and linked from the next segment), and when everything passes FILE is moved to the
+            new newest manifests: a nightly `verify --since` reads what arrived since the last
+            night. Without FILE yet, the first run verifies everything and records it. History
+            before the point is not read again; a full verify (or --witness) covers it.
             Progress goes to standard error every 2 seconds on long runs.
             """
     )
@@ -43,6 +50,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds allowed for reading the witness topic to its end.")
     var witnessTimeout = 60
 
+    @Option(name: .long, help: "A file recording how far this archive was verified: verify only what came after, then record the new point (created by the first run).")
+    var since: String?
+
     @Flag(help: "Print nothing but problems.")
     var quiet = false
 
@@ -54,6 +64,13 @@ struct VerifyCommand: AsyncParsableCommand {
             let read = try await readWitness(brokers: witness)
             options.checkpoints = read.checkpoints
             witnessProblems = read.invalid
+        }
+        if let since {
+            do {
+                options.since = try VerifiedPoint.read(since, root: archive.root)
+            } catch {
+                exitWithMessage("--since: \(error.reason)")
+            }
         }
         let store = archive.store()
         let quiet = quiet
@@ -75,11 +92,21 @@ struct VerifyCommand: AsyncParsableCommand {
             ? "; signatures not checked (\(report.unsignedManifests) manifests unsigned)"
             : "; \(report.signedManifests) signatures valid"
         if let checkpoints = report.checkpoints { summary += "; \(checkpoints) witness checkpoints compared" }
-        if report.passed {
-            if !quiet { print("OK: \(summary)") }
-        } else {
+        if options.since != nil { summary += "; \(report.segmentsBeforePoint) segments verified before --since's point not read again" }
+        guard report.passed else {
             print("FAILED: \(report.problems.count) problems; \(summary)")
+            if let since { print("\(since) not updated: it still records the point verified last") }
             throw ExitCode(1)
+        }
+        if !quiet { print("OK: \(summary)") }
+        if let since {
+            let point = VerifiedPoint(root: archive.root, partitions: report.point, verifiedAt: RFC3339.format(microseconds: WallClock.microseconds()))
+            do {
+                try point.write(to: since)
+            } catch {
+                exitWithMessage("--since: the archive passed, but \(error.reason)")
+            }
+            if !quiet { print("\(since): verified through the newest manifest of \(report.point.count) partitions") }
         }
     }
 

@@ -15,6 +15,10 @@ public enum ArchiveVerifier {
         public var publicKeys: [ManifestPublicKey] = []
         /// The checkpoints read from the witness topic. Default: `nil` (no witness check).
         public var checkpoints: [WitnessCheckpoint]?
+        /// How far an earlier run verified (`verify --since`): segments up to each partition's
+        /// point are not read again, only its newest manifest, which must be unchanged and
+        /// linked from the next. Default: `nil` (verify everything).
+        public var since: VerifiedPoint?
 
         /// Creates the defaults.
         public init() {}
@@ -67,9 +71,19 @@ public enum ArchiveVerifier {
         }
         var chains: [String: [(entry: ArchiveCatalog.Entry, manifest: ManifestFile)]] = [:]
         var done = 0
+        var pointsFound = Set<String>()
         for entry in catalog.entries {
             let partition = "\(entry.name.topic)[\(entry.name.partition)]"
             if chains[partition] == nil { chains[partition] = [] }
+            if let point = options.since?.partitions[partition], entry.name.startOffset <= point.lastOffset {
+                if entry.name.startOffset == point.firstOffset {
+                    pointsFound.insert(partition)
+                    checkPoint(point, of: entry, in: store, into: &report)
+                }
+                report.segmentsBeforePoint += 1
+                done += 1
+                continue
+            }
             if let manifest = check(entry, in: store, into: &report) {
                 checkSignature(manifest, keys: options.publicKeys, into: &report)
                 chains[partition, default: []].append((entry, manifest))
@@ -77,16 +91,33 @@ public enum ArchiveVerifier {
             done += 1
             progress(Progress(segmentsDone: done, segmentsTotal: catalog.entries.count, bytesRead: report.bytes))
         }
-        report.partitions = chains.keys.sorted()
+        for (partition, point) in (options.since?.partitions ?? [:]).sorted(by: { $0.key < $1.key }) where !pointsFound.contains(partition) {
+            report.problem(partition, "the manifest verified last (\(point.manifest), offsets \(point.firstOffset)-\(point.lastOffset), recorded by --since) is no longer in the archive: deleted or moved")
+        }
+        report.partitions = Set(chains.keys).union(options.since?.partitions.keys.map { $0 } ?? []).sorted()
         for partition in report.partitions {
-            checkChain(partition, (chains[partition] ?? []).sorted { $0.manifest.manifest.firstOffset < $1.manifest.manifest.firstOffset }, into: &report)
+            let chain = (chains[partition] ?? []).sorted { $0.manifest.manifest.firstOffset < $1.manifest.manifest.firstOffset }
+            let point = options.since?.partitions[partition]
+            checkChain(partition, chain, after: point, into: &report)
+            if let newest = chain.last {
+                report.point[partition] = VerifiedPoint.Partition(
+                    firstOffset: newest.manifest.manifest.firstOffset, lastOffset: newest.manifest.manifest.lastOffset,
+                    manifest: newest.entry.relative(.manifest), manifestSHA256: newest.manifest.sha256
+                )
+            } else if let point {
+                report.point[partition] = point
+            }
         }
         summarizeSignatures(keys: options.publicKeys, into: &report)
         if report.unindexedSegments > 0 {
             report.warning("index", "\(report.unindexedSegments) of \(report.segments) segments were written before indexes (manifest format 1): verified whole, and read by scanning")
         }
         if let checkpoints = options.checkpoints {
-            WitnessComparison.compare(checkpoints, with: chains.values.flatMap { $0.map(\.manifest) }, into: &report)
+            // Checkpoints of segments a --since point covers were compared when it was recorded.
+            let after = checkpoints.filter { checkpoint in
+                options.since?.partitions["\(checkpoint.topic)[\(checkpoint.partition)]"].map { checkpoint.firstOffset > $0.lastOffset } ?? true
+            }
+            WitnessComparison.compare(after, with: chains.values.flatMap { $0.map(\.manifest) }, into: &report)
         }
         return report
     }
@@ -356,14 +387,38 @@ public enum ArchiveVerifier {
         }
     }
 
-    /// Checks offset continuity and hash links of one partition's manifests, in offset order.
+    /// Checks that the manifest a `--since` point names is still there with the same bytes.
+    private static func checkPoint(_ point: VerifiedPoint.Partition, of entry: ArchiveCatalog.Entry, in store: any ArchiveStore, into report: inout VerificationReport) {
+        do throws(ArchiveError) {
+            guard let bytes = try store.read(entry.relative(.manifest), maxBytes: ManifestFile.maxBytes) else {
+                throw ArchiveError(.invalidManifest, "gone")
+            }
+            if ArchiveDigest.sha256(bytes) != point.manifestSHA256 {
+                report.problem(entry.path(.manifest), "differs from the manifest verified last (SHA-256 \(point.manifestSHA256), recorded by --since): rewritten since")
+            }
+        } catch {
+            report.problem(entry.path(.manifest), "the manifest verified last (recorded by --since) cannot be read: \(error.reason)")
+        }
+    }
+
+    /// Checks offset continuity and hash links of one partition's manifests, in offset order;
+    /// with a `--since` point, from that point on.
     private static func checkChain(
         _ partition: String,
         _ chain: [(entry: ArchiveCatalog.Entry, manifest: ManifestFile)],
+        after point: VerifiedPoint.Partition?,
         into report: inout VerificationReport
     ) {
         guard let first = chain.first else { return }
-        if first.manifest.manifest.previousManifestSHA256 != nil {
+        if let point {
+            let manifest = first.manifest.manifest
+            if manifest.firstOffset > point.lastOffset + 1 {
+                report.problem(partition, "gap: offsets \(point.lastOffset + 1)-\(manifest.firstOffset - 1) after the point verified last (recorded by --since) are in no segment (before \(first.manifest.path))")
+            }
+            if manifest.previousManifestSHA256 != point.manifestSHA256 {
+                report.problem(first.manifest.path, "hash chain broken: previousManifestSHA256 is not the SHA-256 of the manifest verified last (\(point.manifest), recorded by --since)")
+            }
+        } else if first.manifest.manifest.previousManifestSHA256 != nil {
             report.problem(first.manifest.path, "links to a previous manifest that is not in the archive: segments before offset \(first.manifest.manifest.firstOffset) of \(partition) were deleted or moved")
         }
         for (previous, next) in zip(chain, chain.dropFirst()) {

@@ -23,6 +23,11 @@ public struct VerificationReport: Sendable {
     public var unsignedManifests = 0
     /// Segments written before indexes (manifest format 1): verified and read by scanning.
     public var unindexedSegments = 0
+    /// Segments not read again because a `--since` point had verified them.
+    public var segmentsBeforePoint = 0
+    /// How far the archive is verified now: the newest manifest of each partition (with a
+    /// `--since` point, that point extended). Worth recording only when the report passed.
+    public var point: [String: VerifiedPoint.Partition] = [:]
     /// Checkpoints read from the witness topic, when one was given.
     public var checkpoints: Int?
 

@@ -42,7 +42,7 @@ public struct ArchiveLayout: Sendable {
 
     /// The start of the UTC hour holding `time` (microseconds since the Unix epoch).
     public static func hourStart(of time: Int64) -> Int64 {
-        time - ((time % hourMicroseconds) + hourMicroseconds) % hourMicroseconds
+        time.saturatingSubtract(((time % hourMicroseconds) + hourMicroseconds) % hourMicroseconds)
     }
 
     /// How many hours after its own an envelope's directory may be: a segment lies in the hour

@@ -51,7 +51,7 @@ public struct ArchiveCatalog: Sendable {
 
         /// Whether any hour of the UTC day starting at `day` is in it.
         func overlaps(day: Int64) -> Bool {
-            let lastHourOfDay = day + 23 * ArchiveLayout.hourMicroseconds
+            let lastHourOfDay = day.saturatingAdd(23 * ArchiveLayout.hourMicroseconds)
             return (first.map { lastHourOfDay >= $0 } ?? true) && (last.map { day <= $0 } ?? true)
         }
     }

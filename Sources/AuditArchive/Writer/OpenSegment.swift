@@ -59,8 +59,9 @@ struct OpenSegment {
             let windowStart = envelope.time - ((envelope.time % windowInterval) + windowInterval) % windowInterval
             // A window never crosses the hour, whatever the interval: the segment stays in its
             // hour's directory.
-            windowEnd = min(windowStart + windowInterval, ArchiveLayout.hourStart(of: windowStart) + ArchiveLayout.hourMicroseconds)
-            earliestEventTime = ArchiveLayout.hourStart(of: windowStart) - ArchiveLayout.hourMicroseconds
+            let hourStart = ArchiveLayout.hourStart(of: windowStart)
+            windowEnd = min(windowStart.saturatingAdd(windowInterval), hourStart.saturatingAdd(ArchiveLayout.hourMicroseconds))
+            earliestEventTime = hourStart.saturatingSubtract(ArchiveLayout.hourMicroseconds)
         }
         minEventTime = min(minEventTime ?? envelope.time, envelope.time)
         maxEventTime = max(maxEventTime ?? envelope.time, envelope.time)

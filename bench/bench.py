@@ -15,6 +15,7 @@ from fastapi_peer import fastapi_peer
 from kill import kill_test
 from matrix import chart, print_matrix, run_matrix
 from publisher import drain_and_kcat
+from read_path import read_path_scenario
 from stack import Stack
 from targets import target_scenarios
 
@@ -38,6 +39,14 @@ def main():
     parser.add_argument("--only-durability", action="store_true", help="only the publishing paths: --durability disk and the overflow path against memory")
     parser.add_argument("--only-compression", action="store_true", help="only the Kafka compression codecs (lz4, zstd, none): producer and broker CPU per exchange")
     parser.add_argument("--only-peer", action="store_true", help="only the FastAPI peer: the app alone, with the logging recipe, behind audit-producer; then the cheap echo (no parsing) alone and behind audit-producer")
+    parser.add_argument("--only-read", action="store_true", help="only the read path at scale: two synthetic archives (the larger ten times the smaller), in a directory and in moto, lookups, a one-hour query and verify")
+    parser.add_argument("--read-exchanges", type=int, default=1_300, help="exchanges of the read path's small archive")
+    parser.add_argument("--read-scale", type=int, default=10, help="how many times the small archive the large one holds")
+    parser.add_argument("--read-body-bytes", type=int, default=1_000_000, help="mean response body of the read path's archives (requests of POST/PUT routes a quarter)")
+    parser.add_argument("--read-spacing-ms", type=int, default=12_000, help="milliseconds between exchanges of the read path's archives (the same traffic per hour in both)")
+    parser.add_argument("--read-segment-records", type=int, default=5, help="envelopes per segment of the read path's archives")
+    parser.add_argument("--read-partitions", type=int, default=4, help="partitions of the read path's archives")
+    parser.add_argument("--read-rounds", type=int, default=3, help="runs of each read path question (medians)")
     parser.add_argument("--only-kill", action="store_true", help="only the crash test: SIGKILL the producer under load, count answered exchanges missing from Kafka")
     parser.add_argument("--kill-after", type=float, default=4, help="seconds of load before the crash test's SIGKILL")
     parser.add_argument("--kill-rounds", type=int, default=3, help="kills in the crash test")
@@ -48,7 +57,7 @@ def main():
     parser.add_argument("--chart", default=os.path.join(ROOT, "bench", "latency-vs-size.png"), help="where the matrix chart goes")
     parser.add_argument("--spool-target", default=str(250 * 10**6), help="bytes to spool before timing the drain (the spool holds 2 GiB)")
     args = parser.parse_args()
-    scenarios = ("targets", "matrix", "peer", "kill", "durability", "compression", "archive", "drain")
+    scenarios = ("targets", "matrix", "peer", "kill", "durability", "compression", "archive", "drain", "read")
     only = [name for name in scenarios if getattr(args, f"only_{name}")]
     selected = only or list(scenarios)
 
@@ -57,6 +66,11 @@ def main():
     started = time.time()
     try:
         for scenario in selected:
+            if scenario == "read":
+                # No broker or proxy: archives written by audit-archive-synth, read by audit-archive.
+                read_path_scenario(args.bin_dir, args.work_dir, args, sys.executable)
+                print(f"bench: {scenario} done after {time.time() - started:.0f} s", file=sys.stderr, flush=True)
+                continue
             # Each scenario gets a fresh broker, upstream and producer; the drain restarts the
             # broker, so it uses S3 storage, which keeps the idempotent producer's state.
             stack.start(args.producer_arg, s3=scenario == "drain")

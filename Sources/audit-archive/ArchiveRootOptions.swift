@@ -16,18 +16,28 @@ struct ArchiveRootOptions: ParsableArguments {
     @Option(name: .long, help: "How S3 requests name the bucket: path or virtual. Default: path with an endpoint given, virtual for AWS.")
     var s3Addressing: S3Configuration.Addressing?
 
-    /// The store the archive is read through; exits 2 with the reason when an `s3://` root or
-    /// its settings are unusable.
-    func store() -> any ArchiveStore {
-        guard S3Location.isObjectStore(root) else { return DirectoryArchiveStore(root: root) }
+    @Flag(name: .long, help: "At the end, say on standard error how many directories were listed and how many objects or byte ranges (and bytes) were read.")
+    var reads = false
+
+    /// The store the archive is read through, counting what it reads; exits 2 with the reason
+    /// when an `s3://` root or its settings are unusable.
+    func store() -> CountingArchiveStore {
+        guard S3Location.isObjectStore(root) else { return CountingArchiveStore(DirectoryArchiveStore(root: root)) }
         do {
             let location = try S3Location(root)
             let configuration = try S3Configuration(
                 location: location, environment: ProcessInfo.processInfo.environment, endpoint: s3Endpoint, addressing: s3Addressing
             )
-            return ObjectArchiveStore(location: location, client: S3Client(configuration: configuration))
+            return CountingArchiveStore(ObjectArchiveStore(location: location, client: S3Client(configuration: configuration)))
         } catch {
             exitWithMessage(error.reason)
         }
+    }
+
+    /// With `--reads`, says what `store` listed and read.
+    func noteReads(of store: CountingArchiveStore) {
+        guard reads else { return }
+        let counts = store.counts
+        FileHandle.standardError.write(Data("audit-archive: listed \(counts.listings) directories, read \(counts.reads) objects or ranges, \(counts.bytes) bytes\n".utf8))
     }
 }

@@ -70,6 +70,7 @@ struct BodyCommand: AsyncParsableCommand {
             }
             return found
         }
+        archive.noteReads(of: store)
         let wanted = id.map { "exchange \($0)" } ?? "request id \(requestId ?? "")"
         guard let record = found.first else {
             problems.exitIfAny()

@@ -40,6 +40,7 @@ struct CatCommand: AsyncParsableCommand {
             }
             return printed
         }
+        archive.noteReads(of: store)
         problems.exitIfAny()
         if printed == 0 { throw ExitCode(1) }
     }

@@ -31,6 +31,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         let reconciliation = try await offThePool {
             try withArchiveErrors { try ArchiveReconciliation.compute(in: store, publicKeys: keys) }
         }
+        archive.noteReads(of: store)
         for producer in reconciliation.producers {
             print("producer \(producer.id): sequences 1-\(producer.highest), \(producer.archived) archived")
             for gap in producer.explained { print("  dropped \(gap) (\(gap.count)): \(gap.reason ?? "")") }

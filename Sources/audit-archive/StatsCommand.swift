@@ -20,6 +20,7 @@ struct StatsCommand: AsyncParsableCommand {
         let statistics = try await offThePool {
             try withArchiveErrors { try ArchiveStatistics.compute(in: store, filter: filter, onPlan: { noteReadPlan($0, lookup: false) }) }
         }
+        archive.noteReads(of: store)
         let total = statistics.total
         print("exchanges: \(total.exchanges)")
         print("envelope bytes: \(statistics.envelopeBytes)")

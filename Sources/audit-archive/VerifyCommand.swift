@@ -84,6 +84,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 }
             }
         }
+        archive.noteReads(of: store)
         for warning in report.warnings where !quiet { print("warning: \(warning)") }
         for problem in witnessProblems where !quiet { print("warning: witness record \(problem) (ignored)") }
         for problem in report.problems { print("PROBLEM: \(problem)") }

@@ -177,7 +177,8 @@ def measure(bin_dir, work_dir, archives, moto, args):
                     if process.returncode not in (0, 1) or "problem" in err:
                         raise RuntimeError(f"{' '.join(arguments)}: exit {process.returncode}: {err[-800:]}")
                     timings.append(seconds)
-                requests, served = moto.served_since(mark) if place == "moto" else (None, None)
+                    # What the server sent for one run (the last).
+                    requests, served = moto.served_since(mark) if place == "moto" else (None, None)
                 results[(name, place, question)] = {"seconds": statistics.median(timings), "read": reads(err), "requests": requests, "served": served,
                                                     "lines": out.count("\n") if question.startswith("cat") else None}
             scratch = os.path.join(work_dir, f"tmp-{name}-{place}")

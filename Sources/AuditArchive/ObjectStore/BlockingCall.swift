@@ -21,4 +21,16 @@ enum BlockingCall {
         }
         return try result.get()
     }
+
+    /// Runs an object-store call as ``run(_:)`` does, its failure an ``ArchiveError`` naming
+    /// `operation` (an ``ArchiveError`` it throws stays as it is).
+    static func objectStore<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) throws(ArchiveError) -> T {
+        do {
+            return try run(body)
+        } catch let error as ArchiveError {
+            throw error
+        } catch {
+            throw ArchiveError(.objectStore, "\(operation): \(error)")
+        }
+    }
 }

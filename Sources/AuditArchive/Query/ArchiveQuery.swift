@@ -233,6 +233,8 @@ public enum ArchiveQuery {
             _ handle: ((ArchivedExchange) throws(ArchiveError) -> Next)? = nil
         ) throws(ArchiveError) -> (bytes: Int, sha256: String)? {
             let path = entry.path(.segment)
+            // Line numbers count from the start of what is read: a member names itself.
+            let subject = range.map { "\(path) (the member at bytes \($0.lowerBound)-\($0.upperBound - 1))" } ?? path
             let handle = handle ?? body
             var lineNumber = 0
             var stoppedHere = false
@@ -240,19 +242,19 @@ public enum ArchiveQuery {
             do throws(ArchiveError) {
                 digest = try SegmentReader.forEachLine(in: store, path: entry.relative(.segment), range: range, limits: limits, hashing: hashing) { line throws(ArchiveError) in
                     lineNumber += 1
-                    guard !stoppedHere, let exchange = match(line, lineNumber: lineNumber, path: path) else { return }
+                    guard !stoppedHere, let exchange = match(line, lineNumber: lineNumber, subject: subject, path: path) else { return }
                     if try handle(exchange) == .stop { stoppedHere = true }
                 }
             } catch where !stoppedHere {
-                onProblem(ArchiveFinding(subject: path, message: "\(error.reason); the rest of this segment is not read"))
+                onProblem(ArchiveFinding(subject: subject, message: "\(error.reason); the rest of this segment is not read"))
             }
             if stoppedHere { stopped = true }
             return digest
         }
 
-        /// The exchange on `line` if the filter selects it; a line that is not a valid envelope
-        /// is a problem.
-        private func match(_ line: ByteBuffer, lineNumber: Int, path: String) -> ArchivedExchange? {
+        /// The exchange on `line` of the segment at `path` if the filter selects it; a line that
+        /// is not a valid envelope is a problem about `subject` (the segment, or its member read).
+        private func match(_ line: ByteBuffer, lineNumber: Int, subject: String, path: String) -> ArchivedExchange? {
             let envelope: AuditEnvelope
             var record: ExchangeRecord?
             var notice: DropNotice?
@@ -267,7 +269,7 @@ public enum ArchiveQuery {
                     record = try envelope.record()
                 }
             } catch {
-                onProblem(ArchiveFinding(subject: path, message: "line \(lineNumber) is not a valid envelope (\(error.reason)); skipped"))
+                onProblem(ArchiveFinding(subject: subject, message: "line \(lineNumber) is not a valid envelope (\(error.reason)); skipped"))
                 return nil
             }
             if let record, !filter.matches(record) { return nil }

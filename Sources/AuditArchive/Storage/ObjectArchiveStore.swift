@@ -28,7 +28,7 @@ public struct ObjectArchiveStore: ArchiveStore {
         let listingPrefix = prefix == "/" ? "" : prefix
         let client = client
         let url = location.url(directory)
-        let entries = try Self.call("LIST \(url)") {
+        let entries = try BlockingCall.objectStore("LIST \(url)") {
             var entries: [ArchiveStoreEntry] = []
             try await client.forEachPage(prefix: listingPrefix, delimiter: "/") { page in
                 for common in page.prefixes {
@@ -54,13 +54,13 @@ public struct ObjectArchiveStore: ArchiveStore {
     public func size(_ path: String) throws(ArchiveError) -> Int? {
         let client = client
         let key = location.key(path)
-        return try Self.call("HEAD \(location.url(path))") { try await client.head(key) }?.size
+        return try BlockingCall.objectStore("HEAD \(location.url(path))") { try await client.head(key) }?.size
     }
 
     public func read(_ path: String, maxBytes: Int) throws(ArchiveError) -> ByteBuffer? {
         let client = client
         let key = location.key(path)
-        return try Self.call("GET \(location.url(path))") { try await client.get(key, maximumBytes: maxBytes) }
+        return try BlockingCall.objectStore("GET \(location.url(path))") { try await client.get(key, maximumBytes: maxBytes) }
     }
 
     public func forEachChunk(_ path: String, range: Range<Int>?, _ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws(ArchiveError) {
@@ -76,7 +76,7 @@ public struct ObjectArchiveStore: ArchiveStore {
         var start = whole.lowerBound
         while start < whole.upperBound {
             let piece = start..<min(whole.upperBound, start + Self.chunkBytes)
-            guard let bytes = try Self.call("GET \(location.url(path)) bytes \(piece.lowerBound)-\(piece.upperBound - 1)", {
+            guard let bytes = try BlockingCall.objectStore("GET \(location.url(path)) bytes \(piece.lowerBound)-\(piece.upperBound - 1)", {
                 try await client.get(key, range: piece, maximumBytes: piece.count)
             }) else {
                 throw ArchiveError(.io, "\(location.url(path)): no such object")
@@ -87,14 +87,4 @@ public struct ObjectArchiveStore: ArchiveStore {
         }
     }
 
-    /// Runs an object-store call, its failure an ``ArchiveError`` naming `operation`.
-    private static func call<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) throws(ArchiveError) -> T {
-        do {
-            return try BlockingCall.run(body)
-        } catch let error as ArchiveError {
-            throw error
-        } catch {
-            throw ArchiveError(.objectStore, "\(operation): \(error)")
-        }
-    }
 }

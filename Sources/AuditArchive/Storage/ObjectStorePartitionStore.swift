@@ -51,7 +51,7 @@ final class ObjectStorePartitionStore: PartitionStore {
     private static func manifest(_ object: SegmentObject, root: ObjectStoreRoot) throws(ArchiveError) -> (file: ManifestFile, relative: String)? {
         let client = root.client
         let url = root.location.url(object.relative)
-        let bytes = try call("GET \(url)") { try await client.get(object.key, maximumBytes: ManifestFile.maxBytes) }
+        let bytes = try BlockingCall.objectStore("GET \(url)") { try await client.get(object.key, maximumBytes: ManifestFile.maxBytes) }
         return try bytes.map { bytes throws(ArchiveError) in (try ManifestFile(bytes: bytes, path: url), object.relative) }
     }
 
@@ -60,7 +60,7 @@ final class ObjectStorePartitionStore: PartitionStore {
     private static func listedHead(root: ObjectStoreRoot, topic: String, partition: Int32, logger: Logger) throws(ArchiveError) -> (file: ManifestFile, relative: String)? {
         let location = root.location
         let client = root.client
-        let objects = try call("LIST \(location.url(topic))") {
+        let objects = try BlockingCall.objectStore("LIST \(location.url(topic))") {
             try await SegmentObject.list(client, location: location, topic: topic, partition: partition)
         }
         let manifests = Set(objects.filter { $0.kind == .manifest }.map { "\($0.directory)/\($0.name.base)" })
@@ -84,7 +84,7 @@ final class ObjectStorePartitionStore: PartitionStore {
             logger.notice("removing an object left by an interrupted writer; its offsets will be archived again", metadata: [
                 "object": "\(location.url(object.relative))",
             ])
-            try call("DELETE \(location.url(object.relative))") { try await client.delete(object.key) }
+            try BlockingCall.objectStore("DELETE \(location.url(object.relative))") { try await client.delete(object.key) }
         }
         return newest
     }
@@ -146,7 +146,7 @@ final class ObjectStorePartitionStore: PartitionStore {
         try putIfNew(manifestRelative, segment.manifest, sameBytes: { _ throws(ArchiveError) in
             let client = root.client
             let key = location.key(manifestRelative)
-            let existing = try Self.call("GET \(location.url(manifestRelative))") { try await client.get(key, maximumBytes: ManifestFile.maxBytes) }
+            let existing = try BlockingCall.objectStore("GET \(location.url(manifestRelative))") { try await client.get(key, maximumBytes: ManifestFile.maxBytes) }
             return existing == segment.manifest
         })
         for file in segment.files { try ArchiveFile.remove(file.path) }
@@ -163,9 +163,9 @@ final class ObjectStorePartitionStore: PartitionStore {
         let client = root.client
         let key = root.location.key(relative)
         let url = root.location.url(relative)
-        let outcome = try Self.call("PUT \(url)") { try await client.put(key, body: bytes, ifNew: true) }
+        let outcome = try BlockingCall.objectStore("PUT \(url)") { try await client.put(key, body: bytes, ifNew: true) }
         guard outcome == .alreadyExists else { return }
-        guard let existing = try Self.call("HEAD \(url)", { try await client.head(key) }) else {
+        guard let existing = try BlockingCall.objectStore("HEAD \(url)", { try await client.head(key) }) else {
             throw ArchiveError(.conflict, "\(url): refused as existing, then not found: another writer is publishing this partition")
         }
         guard try sameBytes(existing) else {
@@ -174,14 +174,4 @@ final class ObjectStorePartitionStore: PartitionStore {
         logger.info("object already in the bucket with the same bytes (an upload retried)", metadata: ["object": "\(url)"])
     }
 
-    /// Runs an object-store call, its failure as an ``ArchiveError`` naming `operation`.
-    static func call<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) throws(ArchiveError) -> T {
-        do {
-            return try BlockingCall.run(body)
-        } catch let error as ArchiveError {
-            throw error
-        } catch {
-            throw ArchiveError(.objectStore, "\(operation): \(error)")
-        }
-    }
 }

@@ -34,7 +34,7 @@ struct PartitionHeadObject {
         let key = root.location.key(relative)
         let bytes: ByteBuffer?
         do {
-            bytes = try ObjectStorePartitionStore.call("GET \(root.location.url(relative))") {
+            bytes = try BlockingCall.objectStore("GET \(root.location.url(relative))") {
                 try await client.get(key, maximumBytes: PartitionHeadFile.maximumBytes)
             }
         } catch {
@@ -72,7 +72,7 @@ struct PartitionHeadObject {
         let content = PartitionHeadFile.Content(manifest: manifest.map(inTopic), pending: pending.map(inTopic))
         let client = root.client
         let key = root.location.key(relative)
-        _ = try ObjectStorePartitionStore.call("PUT \(root.location.url(relative))") { try await client.put(key, body: content.encoded) }
+        _ = try BlockingCall.objectStore("PUT \(root.location.url(relative))") { try await client.put(key, body: content.encoded) }
     }
 
     /// Removes the object (the next take lists the topic).
@@ -80,6 +80,6 @@ struct PartitionHeadObject {
     func remove(in root: ObjectStoreRoot) throws(ArchiveError) {
         let client = root.client
         let key = root.location.key(relative)
-        try ObjectStorePartitionStore.call("DELETE \(root.location.url(relative))") { try await client.delete(key) }
+        try BlockingCall.objectStore("DELETE \(root.location.url(relative))") { try await client.delete(key) }
     }
 }

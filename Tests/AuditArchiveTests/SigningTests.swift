@@ -50,6 +50,7 @@ struct SigningTests {
                 manifest.segment.sha256 = digest.sha256
                 manifest.index?.bytes = indexDigest.bytes
                 manifest.index?.sha256 = indexDigest.sha256
+                manifest.merkleRoot = MerkleTree.root(of: lines.map { $0.withUnsafeReadableBytes(MerkleTree.leafHash) }[...]).hex
             } else {
                 manifest.previousManifestSHA256 = previousSHA
             }

@@ -89,6 +89,9 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
     public var deadLetters: FileDigest?
     /// The index file (``SegmentIndex``, one line per envelope); `nil` in format 1.
     public var index: FileDigest?
+    /// The root (lowercase hex) of the RFC 9162 Merkle tree over the segment's envelope lines in
+    /// order (``MerkleTree``; ``count`` leaves); `nil` in manifests written before it.
+    public var merkleRoot: String?
     /// Chunk sets carried over to a later segment.
     public var carriedOver: [CarriedChunkSet]
     /// Offsets covered that Kafka did not deliver.
@@ -172,6 +175,9 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
             guard file.bytes >= 0, file.lines >= 0, !file.file.contains("/"), file.sha256.utf8.count == 64 else {
                 return "file entry \(file.file) has impossible size, lines, name or digest"
             }
+        }
+        if let merkleRoot, merkleRoot.utf8.count != 64 || !merkleRoot.allSatisfy(\.isHexDigit) {
+            return "Merkle root '\(merkleRoot.prefix(80))' is not 64 hexadecimal digits"
         }
         for gap in gaps where !(gap.from <= gap.to && gap.from >= firstOffset && gap.to <= lastOffset) {
             return "gap \(gap.from)-\(gap.to) is outside \(firstOffset)-\(lastOffset)"

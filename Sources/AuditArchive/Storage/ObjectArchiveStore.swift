@@ -24,8 +24,8 @@ public struct ObjectArchiveStore: ArchiveStore {
     }
 
     public func list(_ directory: String) throws(ArchiveError) -> [ArchiveStoreEntry] {
-        let prefix = directory.isEmpty ? location.key("") : location.key(directory) + "/"
-        let listingPrefix = prefix == "/" ? "" : prefix
+        // The root's keys start with the location's prefix and a slash (none without a prefix).
+        let listingPrefix = directory.isEmpty ? location.key("") : location.key(directory) + "/"
         let client = client
         let url = location.url(directory)
         let entries = try BlockingCall.objectStore("LIST \(url)") {

@@ -11,6 +11,8 @@ extension ArchiveVerifier {
         var digest: SegmentManifest.FileDigest
         /// The manifest's `uncompressedBytes` for the segment; `nil` for files it does not record.
         var maxInflatedBytes: Int?
+        /// The Merkle root the manifest records over the file's lines, if any.
+        var merkleRoot: String? = nil
 
         var limits: SegmentReader.Limits { maxInflatedBytes.map(SegmentReader.Limits.init(uncompressedBytes:)) ?? .unrecordedSize }
     }
@@ -88,9 +90,11 @@ extension ArchiveVerifier {
         var badLines = 0
         var mismatches = 0
         var problems: [String] = []
+        var tree = MerkleTree.Builder()
         do throws(ArchiveError) {
             let actual = try SegmentReader.forEachLine(in: store, path: entry.relative(.segment), members: members, limits: file.limits) { member, line in
                 lines += 1
+                if file.merkleRoot != nil { tree.append(line.withUnsafeReadableBytes(MerkleTree.leafHash)) }
                 do throws(EnvelopeError) {
                     let envelope = try StructuredCodec.decode(line)
                     let expected = SegmentIndex.Entry(line: lines, member: members[member], envelope: envelope, event: try envelope.archiveEvent())
@@ -110,6 +114,7 @@ extension ArchiveVerifier {
             if actual.bytes != file.digest.bytes || actual.sha256 != file.digest.sha256 {
                 report.problem(path, "content changed: \(actual.bytes) bytes with SHA-256 \(actual.sha256), the manifest says \(file.digest.bytes) bytes with \(file.digest.sha256)")
             }
+            checkMerkleRoot(of: tree, file, path: path, into: &report)
         } catch {
             problems.append(error.reason)
             reportDigest(of: entry, file, in: store, into: &report)
@@ -143,9 +148,11 @@ extension ArchiveVerifier {
         var lines = 0
         var badLines = 0
         var problems: [String] = []
+        var tree = MerkleTree.Builder()
         do throws(ArchiveError) {
             let actual = try SegmentReader.forEachLine(in: store, path: entry.relative(file.kind), limits: file.limits, hashing: true) { line in
                 lines += 1
+                if file.merkleRoot != nil { tree.append(line.withUnsafeReadableBytes(MerkleTree.leafHash)) }
                 do throws(EnvelopeError) {
                     try check(line)
                 } catch {
@@ -164,12 +171,23 @@ extension ArchiveVerifier {
             if lines != file.digest.lines {
                 report.problem(path, "has \(lines) lines, the manifest says \(file.digest.lines)")
             }
+            checkMerkleRoot(of: tree, file, path: path, into: &report)
         } catch {
             for problem in problems { report.problem(path, problem) }
             report.problem(path, error.reason)
             reportDigest(of: entry, file, in: store, into: &report)
         }
         return lines - badLines
+    }
+
+    /// Compares the Merkle root of a file's lines (all of them, in `tree`) with the one its
+    /// manifest records, if it records one.
+    static func checkMerkleRoot(of tree: MerkleTree.Builder, _ file: CheckedFile, path: String, into report: inout VerificationReport) {
+        guard let recorded = file.merkleRoot else { return }
+        let root = tree.root.hex
+        if root != recorded {
+            report.problem(path, "the Merkle root of its \(tree.count) lines is \(root), the manifest says \(recorded)")
+        }
     }
 
     /// Hashes a file whose reading stopped with an error, and reports whether its bytes are still

@@ -144,7 +144,7 @@ public enum ArchiveVerifier {
         }
         report.segments += 1
         let index = readIndex(entry, manifest: manifest, in: store, into: &report)
-        let file = CheckedFile(kind: .segment, digest: manifest.segment, maxInflatedBytes: manifest.uncompressedBytes)
+        let file = CheckedFile(kind: .segment, digest: manifest.segment, maxInflatedBytes: manifest.uncompressedBytes, merkleRoot: manifest.merkleRoot)
         if let index {
             report.envelopes += checkIndexedSegment(entry, file, index: index, in: store, into: &report)
         } else {

@@ -25,6 +25,8 @@ struct OpenSegment {
     /// are known once the member ends).
     private var indexEntries: [SegmentIndex.Entry] = []
     private var indexMembers: [Int] = []
+    /// The Merkle tree over the envelope lines so far.
+    private var merkleTree = MerkleTree.Builder()
 
     /// Uncompressed bytes of envelope lines after which a gzip member of the segment ends:
     /// an envelope of 1 MiB or more has its own, smaller ones share.
@@ -51,7 +53,9 @@ struct OpenSegment {
 
     /// Adds an envelope line and its index entry.
     mutating func append(_ envelope: AuditEnvelope, event: AuditEnvelope.ArchiveEvent, windowInterval: Int64) throws(ArchiveError) {
-        let member = try lines.append(line: StructuredCodec.encode(envelope))
+        let line = StructuredCodec.encode(envelope)
+        let member = try lines.append(line: line)
+        merkleTree.append(line.withUnsafeReadableBytes(MerkleTree.leafHash))
         indexEntries.append(SegmentIndex.Entry(line: lines.lineCount, member: .init(offset: 0, length: 0), envelope: envelope, event: event))
         indexMembers.append(member)
         if firstEventTime == nil {
@@ -137,6 +141,7 @@ struct OpenSegment {
                 .init(file: name.fileName(.deadLetters), bytes: $0.bytes, sha256: $0.sha256, lines: deadLetters?.lineCount ?? 0)
             },
             index: .init(file: name.fileName(.index), bytes: finished.index.bytes, sha256: finished.index.sha256, lines: finished.index.lines),
+            merkleRoot: merkleTree.root.hex,
             carriedOver: carried.map { .init(id: $0.key, offsets: $0.value.sorted()) }.sorted { ($0.offsets.first ?? 0) < ($1.offsets.first ?? 0) },
             gaps: gaps,
             previousManifestSHA256: previousManifestSHA256,

@@ -3,8 +3,9 @@ archive-integrity integration tests. Written independently of AuditShipper's cod
 
   rewrite ROOT MANIFEST    edit the first exchange of MANIFEST's segment (status 2xx -> 4xx),
                            re-gzip it (a gzip member per line) with its index to match, put their
-                           new sizes and SHA-256s in MANIFEST and relink every later manifest of
-                           the partition (previousManifestSHA256)
+                           new sizes and SHA-256s and the lines' new Merkle root (RFC 9162) in
+                           MANIFEST and relink every later manifest of the partition
+                           (previousManifestSHA256)
   repoint ROOT MANIFEST    point the first entry of MANIFEST's index at the segment's last gzip
                            member, put the index's new size and SHA-256 in MANIFEST and relink
                            every later manifest
@@ -26,6 +27,19 @@ import zlib
 def sha256_file(path):
     with open(path, "rb") as handle:
         return hashlib.sha256(handle.read()).hexdigest()
+
+
+def merkle_root(lines):
+    """RFC 9162's MTH over the lines: SHA-256(0x00 || line) leaves, SHA-256(0x01 || l || r) nodes,
+    split at the largest power of two below the count."""
+    if not lines:
+        return hashlib.sha256(b"").digest()
+    if len(lines) == 1:
+        return hashlib.sha256(b"\x00" + lines[0]).digest()
+    split = 1
+    while split * 2 < len(lines):
+        split *= 2
+    return hashlib.sha256(b"\x01" + merkle_root(lines[:split]) + merkle_root(lines[split:])).digest()
 
 
 def read_index(manifest_path, manifest):
@@ -70,6 +84,8 @@ def rewrite(root, manifest_path):
         handle.write(b"".join(members))
     manifest["segment"]["bytes"] = os.path.getsize(segment)
     manifest["segment"]["sha256"] = sha256_file(segment)
+    if "merkleRoot" in manifest:
+        manifest["merkleRoot"] = merkle_root(lines).hex()
     if "index" in manifest:
         path, entries = read_index(manifest_path, manifest)
         offset = 0

@@ -111,6 +111,18 @@ struct SegmentMembersTests {
         #expect(try ArchiveVerifier.verify(root: fixture.root).passed)
     }
 
+    @Test("a segment of dead letters only has an empty index and one empty gzip member, and verifies")
+    func deadLettersOnly() throws {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        let archiver = try fixture.archiver(fixture.configuration())
+        _ = try archiver.append(ArchiveInput(offset: 0, record: EnvelopeRecord(headers: [], value: ByteBuffer(string: "not an envelope"))))
+        let closed = try archiver.close()
+        #expect(closed.first?.manifest.count == 0 && closed.first?.manifest.index?.lines == 0 && closed.first?.manifest.deadLetters?.lines == 1)
+        let report = try ArchiveVerifier.verify(root: fixture.root)
+        #expect(report.passed && report.deadLetters == 1, "\(report.problems)")
+    }
+
     @Test("an index that is not entries in line order is an error naming the line, never a trap", arguments: [
         ("not json", "line 1 is not an index entry"),
         (#"{"line":2,"offset":0,"length":10,"id":"a","time":"t","kind":"exchange"}"#, "names line 2"),

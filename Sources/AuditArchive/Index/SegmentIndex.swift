@@ -104,21 +104,18 @@ public struct SegmentIndex: Sendable, Equatable {
     /// compressed, so a segment of a million envelopes has an index of under 100 MiB.
     public static let maxFileBytes = 128 * 1024 * 1024
 
-    /// Reads and parses the index file at `path` in `store`.
+    /// Reads and parses the index file at `path` in `store`, whole (one request to a bucket).
     /// - Throws: ``ArchiveError``: `oversize` past ``maxFileBytes`` or a bomb's inflation,
     ///   `invalidIndex`, or what reading throws.
-    public static func read(in store: any ArchiveStore, path: String, size: Int?) throws(ArchiveError) -> SegmentIndex {
-        if let size, size > maxFileBytes {
-            throw ArchiveError(.oversize, "\(store.location(path)): \(size) bytes, more than an index of \(maxFileBytes) bytes can be")
+    public static func read(in store: any ArchiveStore, path: String) throws(ArchiveError) -> SegmentIndex {
+        guard let bytes = try store.read(path, maxBytes: maxFileBytes) else {
+            throw ArchiveError(.io, "\(store.location(path)): gone since it was listed")
         }
-        var lines: [ByteBuffer] = []
-        // A known size spares a bucket the HEAD request of an unbounded read.
-        try SegmentReader.forEachLine(in: store, path: path, range: size.map { 0..<$0 }, limits: limits) { line throws(ArchiveError) in lines.append(line) }
-        return try decode(lines: lines, path: store.location(path))
+        return try decode(compressed: bytes, name: store.location(path))
     }
 
     /// Parses the bytes of an index file (read whole), named `name` in errors.
-    /// - Throws: ``ArchiveError`` as ``read(in:path:size:)``.
+    /// - Throws: ``ArchiveError`` as ``read(in:path:)``.
     public static func decode(compressed: ByteBuffer, name: String) throws(ArchiveError) -> SegmentIndex {
         var lines: [ByteBuffer] = []
         try SegmentReader.forEachLine(inBytes: compressed, named: name, limits: limits) { line throws(ArchiveError) in lines.append(line) }

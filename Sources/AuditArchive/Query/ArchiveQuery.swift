@@ -156,7 +156,7 @@ public enum ArchiveQuery {
         mutating func readIndexed(_ entry: ArchiveCatalog.Entry) throws(ArchiveError) {
             let index: SegmentIndex
             do throws(ArchiveError) {
-                index = try SegmentIndex.read(in: store, path: entry.relative(.index), size: entry.sizes[.index])
+                index = try SegmentIndex.read(in: store, path: entry.relative(.index))
             } catch {
                 onProblem(ArchiveFinding(subject: entry.path(.index), message: "\(error.reason); reading the segment whole instead"))
                 try readWhole(entry, checks: nil, onChecked: {})

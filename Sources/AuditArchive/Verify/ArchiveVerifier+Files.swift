@@ -76,19 +76,19 @@ extension ArchiveVerifier {
         let members = index.members
         // A segment of dead letters only holds no line, and its file one empty gzip member.
         guard !members.isEmpty else {
-            return checkFile(entry, file, in: store, into: &report) { line throws(EnvelopeError) in _ = try StructuredCodec.decode(line).archiveEvent() }
+            return checkFile(entry, file, in: store, into: &report, line: checkEnvelopeLine)
         }
         var end = 0
         for member in members {
             guard member.offset == end else {
                 report.problem(entry.path(.index), "its members do not follow one another from byte 0 (one at \(member.offset)+\(member.length) after byte \(end)): not an index of this segment")
-                return checkFile(entry, file, in: store, into: &report) { line throws(EnvelopeError) in _ = try StructuredCodec.decode(line).archiveEvent() }
+                return checkFile(entry, file, in: store, into: &report, line: checkEnvelopeLine)
             }
             end = member.range.upperBound
         }
         guard end == size else {
             report.problem(entry.path(.index), "its members end at byte \(end), the segment at \(size): not an index of this segment")
-            return checkFile(entry, file, in: store, into: &report) { line throws(EnvelopeError) in _ = try StructuredCodec.decode(line).archiveEvent() }
+            return checkFile(entry, file, in: store, into: &report, line: checkEnvelopeLine)
         }
         var lines = 0
         var badLines = 0
@@ -182,6 +182,11 @@ extension ArchiveVerifier {
             reportDigest(of: entry, file, in: store, into: &report)
         }
         return lines - badLines
+    }
+
+    /// Checks one segment line: a CloudEvents envelope holding an exchange or a drop notice.
+    static func checkEnvelopeLine(_ line: ByteBuffer) throws(EnvelopeError) {
+        _ = try StructuredCodec.decode(line).archiveEvent()
     }
 
     /// Compares the Merkle root of a file's lines (all of them, in `tree`) with the one its

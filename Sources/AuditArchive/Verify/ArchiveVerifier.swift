@@ -148,9 +148,7 @@ public enum ArchiveVerifier {
         if let index {
             report.envelopes += checkIndexedSegment(entry, file, index: index, in: store, into: &report)
         } else {
-            report.envelopes += checkFile(entry, file, in: store, into: &report) { line throws(EnvelopeError) in
-                _ = try StructuredCodec.decode(line).archiveEvent()
-            }
+            report.envelopes += checkFile(entry, file, in: store, into: &report, line: checkEnvelopeLine)
         }
         if manifest.segment.lines != manifest.count {
             report.problem(entry.path(.manifest), "count \(manifest.count) differs from the segment's \(manifest.segment.lines) lines")

@@ -35,6 +35,12 @@ struct BodyCommand: AsyncParsableCommand {
     @Flag(exclusivity: .exclusive, help: "Which body.")
     var side: Side
 
+    @Option(help: "Search only this topic (only its directory is listed).")
+    var topic: String?
+
+    @Option(help: "Search only this partition's segments.")
+    var partition: Int32?
+
     @Option(help: "Search only exchanges that started at or after this RFC 3339 time: only the hour directories from then on are listed.")
     var from: String?
 
@@ -49,6 +55,7 @@ struct BodyCommand: AsyncParsableCommand {
         var filter = ExchangeFilter()
         filter.exchangeID = id
         filter.requestID = requestId
+        (filter.topic, filter.partition) = try FilterOptions.place(topic: topic, partition: partition)
         if let from {
             guard let time = RFC3339.parse(from) else { throw ValidationError("--from '\(from)' is not an RFC 3339 time") }
             filter.from = time

@@ -2,8 +2,14 @@ import ArgumentParser
 import AuditArchive
 import AuditEnvelope
 
-/// The exchange filters shared by `cat` and `stats`.
+/// The exchange filters shared by `cat` and `stats` (`body` takes `--topic`, `--partition`, `--from` and `--to` too).
 struct FilterOptions: ParsableArguments {
+    @Option(help: "Only this topic (only its directory is listed).")
+    var topic: String?
+
+    @Option(help: "Only this partition's segments.")
+    var partition: Int32?
+
     @Option(help: "Only exchanges that started at or after this RFC 3339 time, e.g. 2026-11-21T10:00:00Z.")
     var from: String?
 
@@ -28,6 +34,7 @@ struct FilterOptions: ParsableArguments {
     /// The filter, or a validation error naming the bad option.
     func filter() throws -> ExchangeFilter {
         var filter = ExchangeFilter()
+        (filter.topic, filter.partition) = try Self.place(topic: topic, partition: partition)
         filter.from = try from.map { try Self.time($0, option: "--from") }
         filter.to = try to.map { try Self.time($0, option: "--to") }
         filter.route = route
@@ -40,6 +47,13 @@ struct FilterOptions: ParsableArguments {
         filter.exchangeID = id
         filter.requestID = requestId
         return filter
+    }
+
+    /// `--topic` and `--partition`, checked.
+    static func place(topic: String?, partition: Int32?) throws -> (String?, Int32?) {
+        if let topic, let problem = ArchiveLayout.topicNameProblem(topic) { throw ValidationError("--topic: \(problem)") }
+        if let partition, partition < 0 { throw ValidationError("--partition \(partition) is negative") }
+        return (topic, partition)
     }
 
     private static func time(_ text: String, option: String) throws -> Int64 {

@@ -150,4 +150,37 @@ struct PushdownTests {
         // The hours 12 and 13 of the six, read through their indexes.
         #expect(plan?.indexedSegments == 2 && plan?.scannedSegments == 0, "\(String(describing: plan))")
     }
+    @Test("a query naming a topic or a partition lists only that topic and reads only that partition's segments")
+    func topicAndPartition() throws {
+        let fixture = ArchiveFixture()
+        defer { fixture.remove() }
+        var ids: [Int32: [String]] = [:]
+        for partition: Int32 in 0..<3 {
+            let archiver = try fixture.archiver(fixture.configuration(maxRecords: 2), partition: partition)
+            for offset in 0..<4 {
+                let envelope = ArchiveFixture.envelope(index: offset)
+                ids[partition, default: []].append(envelope.id)
+                _ = try archiver.append(ArchiveInput(offset: Int64(offset), record: ArchiveFixture.records(envelope)[0]))
+            }
+            _ = try archiver.close()
+        }
+        func read(_ filter: ExchangeFilter) throws -> (ids: [String], plan: ArchiveQuery.Plan?) {
+            var read: [String] = []
+            var plan: ArchiveQuery.Plan?
+            try ArchiveQuery.forEach(in: DirectoryArchiveStore(root: fixture.root), filter: filter, onPlan: { plan = $0 }, onProblem: { Issue.record("\($0)") }) { exchange in
+                read.append(exchange.envelope.id)
+                return .proceed
+            }
+            return (read, plan)
+        }
+        var filter = ExchangeFilter()
+        filter.partition = 1
+        let partition = try read(filter)
+        #expect(partition.ids == ids[1] && partition.plan?.indexedSegments == 2)
+        filter.topic = fixture.topic
+        #expect(try read(filter).ids == ids[1])
+        filter.topic = "another.topic"
+        let other = try read(filter)
+        #expect(other.ids.isEmpty && other.plan?.indexedSegments == 0 && other.plan?.directoriesListed == 1, "\(String(describing: other.plan))")
+    }
 }

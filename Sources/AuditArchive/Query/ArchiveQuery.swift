@@ -5,7 +5,8 @@ import NIOCore
 /// and offset order, through an ``ArchiveStore``.
 ///
 /// Only the `hour=` directories the filter's time range (or exchange id) can touch are listed
-/// (``ExchangeFilter/hours``). A segment with an index is read by its index: the entries that
+/// (``ExchangeFilter/hours``), of its topic only when it names one, and only its partition's
+/// segments are read when it names one. A segment with an index is read by its index: the entries that
 /// may match name the gzip members to read, each a byte range decompressed on its own, and
 /// nothing else of the segment is read. A segment without one (written before indexes) is
 /// read whole, once its manifest's time range says it may match. With ``SegmentChecks`` every
@@ -91,7 +92,8 @@ public enum ArchiveQuery {
         onProblem: (ArchiveFinding) -> Void,
         _ body: (ArchivedExchange) throws(ArchiveError) -> Next
     ) throws(ArchiveError) {
-        let catalog = try ArchiveCatalog.scan(store, hours: filter.hours)
+        var catalog = try ArchiveCatalog.scan(store, topic: filter.topic, hours: filter.hours)
+        if let partition = filter.partition { catalog.entries.removeAll { $0.name.partition != partition } }
         for path in catalog.irregularFiles {
             onProblem(ArchiveFinding(subject: path, message: "a symbolic link, FIFO or device where archive files belong; not read"))
         }

@@ -2,6 +2,10 @@ import AuditEnvelope
 
 /// Which archived exchanges a query selects. Unset criteria select everything.
 public struct ExchangeFilter: Sendable {
+    /// Only this topic's directory is listed.
+    public var topic: String?
+    /// Only this partition's segments are read.
+    public var partition: Int32?
     /// Event time at or after this (microseconds since the Unix epoch).
     public var from: Int64?
     /// Event time before this (microseconds since the Unix epoch).

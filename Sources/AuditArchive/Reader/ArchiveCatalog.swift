@@ -101,6 +101,7 @@ public struct ArchiveCatalog: Sendable {
         let topics: [String]
         if let topic {
             // A topic directory that is a link is reported, never listed through.
+            catalog.directoriesListed += 1
             let entry = try store.list("").first { $0.name == topic }
             if entry?.kind == .irregular { catalog.irregularFiles.append(store.location(topic)) }
             topics = entry?.kind == .directory ? [topic] : []

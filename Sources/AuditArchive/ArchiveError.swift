@@ -4,7 +4,7 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as a closed set that may grow.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case io, corruptCompression, invalidManifest, invalidIndex, invalidVerifiedPoint, invalidLine, missingRoot, invalidKey, locked, oversize, notRegularFile, conflict, objectStore, untrustedHead
+            case io, corruptCompression, invalidManifest, invalidIndex, invalidVerifiedPoint, invalidLine, missingRoot, invalidKey, locked, oversize, notRegularFile, conflict, objectStore, untrustedHead, invalidEvidence, noEvidence
         }
 
         private let base: Base
@@ -40,6 +40,11 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
         /// A partition's newest manifest fails the writer's checks (``HeadManifestCheck``): the
         /// writer does not resume from it.
         public static let untrustedHead = Code(.untrustedHead)
+        /// An evidence bundle is not JSON of the expected shape (``EvidenceBundle``).
+        public static let invalidEvidence = Code(.invalidEvidence)
+        /// No evidence bundle can be made for an envelope: its segment has no signed Merkle
+        /// root, or the archive does not agree with itself about it.
+        public static let noEvidence = Code(.noEvidence)
 
         public var description: String { base.rawValue }
     }

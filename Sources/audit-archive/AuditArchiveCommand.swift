@@ -13,6 +13,6 @@ struct AuditArchiveCommand: AsyncParsableCommand {
             Exit status: 0 success, 1 a check failed or nothing matched, 2 bad usage or an
             unreadable archive.
             """,
-        subcommands: [VerifyCommand.self, CatCommand.self, BodyCommand.self, StatsCommand.self, ReconcileCommand.self, KeygenCommand.self]
+        subcommands: [VerifyCommand.self, CatCommand.self, BodyCommand.self, ProveCommand.self, CheckProofCommand.self, StatsCommand.self, ReconcileCommand.self, KeygenCommand.self]
     )
 }

@@ -2,8 +2,6 @@ import ArgumentParser
 import AuditArchive
 import AuditEnvelope
 import Foundation
-import Kafka
-import Logging
 
 /// `audit-archive verify ROOT`.
 struct VerifyCommand: AsyncParsableCommand {
@@ -38,17 +36,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "PEM Ed25519 public key whose signatures are accepted (repeatable).")
     var publicKey: [String] = []
 
-    @Option(name: .long, help: "Kafka bootstrap brokers (host:port, comma-separated) of the witness topic.")
-    var witness: String?
-
-    @Option(name: .long, help: "The witness topic audit-consumer publishes checkpoints to (--checkpoint-topic).")
-    var checkpointTopic = "audit.archive.checkpoints"
-
-    @Option(name: .long, parsing: .singleValue, help: "librdkafka property for reading the witness, name=value (repeatable), e.g. security.protocol=SASL_SSL.")
-    var kafkaProperty: [String] = []
-
-    @Option(name: .long, help: "Seconds allowed for reading the witness topic to its end.")
-    var witnessTimeout = 60
+    @OptionGroup var witness: WitnessOptions
 
     @Option(name: .long, help: "A file recording how far this archive was verified: verify only what came after, then record the new point (created by the first run).")
     var since: String?
@@ -60,8 +48,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var options = ArchiveVerifier.Options()
         options.publicKeys = publicKey.map(ManifestPublicKey.option)
         var witnessProblems: [String] = []
-        if let witness {
-            let read = try await readWitness(brokers: witness)
+        if let read = await witness.read(clientID: "audit-archive-verify") {
             options.checkpoints = read.checkpoints
             witnessProblems = read.invalid
         }
@@ -108,25 +95,6 @@ struct VerifyCommand: AsyncParsableCommand {
                 exitWithMessage("--since: the archive passed, but \(error.reason)")
             }
             if !quiet { print("\(since): verified through the newest manifest of \(report.point.count) partitions") }
-        }
-    }
-
-    private func readWitness(brokers: String) async throws -> (checkpoints: [WitnessCheckpoint], invalid: [String]) {
-        var configuration = KafkaConsumerConfiguration(groupID: "audit-archive-verify")
-        configuration.clientID = "audit-archive-verify"
-        configuration.bootstrapServers = brokers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        for property in kafkaProperty {
-            guard let equals = property.firstIndex(of: "="), equals != property.startIndex else {
-                throw ValidationError("--kafka-property '\(property)' is not name=value")
-            }
-            configuration.additionalProperties[String(property[..<equals])] = String(property[property.index(after: equals)...])
-        }
-        var logger = Logger(label: "audit-archive")
-        logger.logLevel = .error
-        do {
-            return try await WitnessReader.read(topic: checkpointTopic, configuration: configuration, timeout: .seconds(witnessTimeout), logger: logger)
-        } catch {
-            exitWithMessage("--witness \(brokers): cannot read the witness topic \(checkpointTopic): \(error)")
         }
     }
 }

@@ -92,7 +92,7 @@ struct PushdownTests {
             if random.next() % 6 == 0 { filter.exchangeID = pick(envelopes).id }
             for envelope in envelopes {
                 let event = try envelope.archiveEvent()
-                let entry = SegmentIndex.Entry(line: 1, member: .init(offset: 0, length: 1), envelope: envelope, event: event)
+                let entry = SegmentIndex.Entry(line: 1, member: .init(offset: 0, length: 1), envelope: envelope, event: event, leaf: SHA256Hasher().finalize())
                 var selected = filter.matches(envelope)
                 switch event {
                 case .exchange(let record): selected = selected && filter.matches(record)

@@ -36,7 +36,7 @@ struct SigningTests {
         let indexPath = closed[index].manifestPath.replacingOccurrences(of: ".manifest.json", with: ".index.jsonl.gz")
         let entries = try lines.enumerated().map { number, line in
             let envelope = try StructuredCodec.decode(line)
-            return SegmentIndex.Entry(line: number + 1, member: writer.members[members[number]], envelope: envelope, event: try envelope.archiveEvent())
+            return SegmentIndex.Entry(line: number + 1, member: writer.members[members[number]], envelope: envelope, event: try envelope.archiveEvent(), leaf: line.withUnsafeReadableBytes(MerkleTree.leafHash))
         }
         let indexWriter = try SegmentFileWriter(path: indexPath, level: 1)
         for line in SegmentIndex(entries: entries).lines() { try indexWriter.append(line: line) }

@@ -54,10 +54,16 @@ public struct SegmentIndex: Sendable, Equatable {
         public var sequence: Int64?
         /// The last number a drop notice covers.
         public var lastSequence: Int64?
+        /// The line's RFC 9162 leaf hash (``MerkleTree/leafHash(_:)``, lowercase hex): with the
+        /// other entries' it gives the segment's Merkle tree, so a proof of one line needs the
+        /// index and that line only. `nil` in indexes written before it.
+        public var leaf: String?
 
-        /// The entry of a line holding `envelope`, whose decoded event is `event`, in `member`.
-        init(line: Int, member: Member, envelope: AuditEnvelope, event: AuditEnvelope.ArchiveEvent) {
+        /// The entry of a line holding `envelope`, whose decoded event is `event`, in `member`;
+        /// `leaf` is the line's leaf hash.
+        init(line: Int, member: Member, envelope: AuditEnvelope, event: AuditEnvelope.ArchiveEvent, leaf: SHA256Digest) {
             self.line = line
+            self.leaf = leaf.hex
             offset = member.offset
             length = member.length
             id = envelope.id

@@ -174,7 +174,8 @@ public enum ArchiveQuery {
                 }
                 // A member holds about a MiB of lines, or one envelope: bounded like a file
                 // whose size before compression nobody recorded.
-                try readLines(entry, range: member.range, limits: .unrecordedSize)
+                let firstLine = index.entries.first { $0.member == member }?.line ?? 1
+                try readLines(entry, range: member.range, firstLine: firstLine, limits: .unrecordedSize)
                 if stopped { return }
             }
         }
@@ -222,14 +223,16 @@ public enum ArchiveQuery {
             }
         }
 
-        /// Hands the matching lines of `entry`'s segment (or of its bytes `range`) to `handle`
-        /// (``body`` when not given) until it says stop.
+        /// Hands the matching lines of `entry`'s segment (or of its bytes `range`, whose first
+        /// line is the segment's `firstLine`) to `handle` (``body`` when not given) until it
+        /// says stop.
         /// - Returns: With `hashing`, the size and SHA-256 of the bytes, `nil` when the segment
         ///   could not be read to its end (a problem then says why).
         @discardableResult
         private mutating func readLines(
             _ entry: ArchiveCatalog.Entry,
             range: Range<Int>?,
+            firstLine: Int = 1,
             limits: SegmentReader.Limits,
             hashing: Bool = false,
             _ handle: ((ArchivedExchange) throws(ArchiveError) -> Next)? = nil
@@ -244,7 +247,7 @@ public enum ArchiveQuery {
             do throws(ArchiveError) {
                 digest = try SegmentReader.forEachLine(in: store, path: entry.relative(.segment), range: range, limits: limits, hashing: hashing) { line throws(ArchiveError) in
                     lineNumber += 1
-                    guard !stoppedHere, let exchange = match(line, lineNumber: lineNumber, subject: subject, path: path) else { return }
+                    guard !stoppedHere, let exchange = match(line, lineNumber: lineNumber, subject: subject, entry: entry, segmentLine: firstLine + lineNumber - 1) else { return }
                     if try handle(exchange) == .stop { stoppedHere = true }
                 }
             } catch where !stoppedHere {
@@ -254,9 +257,10 @@ public enum ArchiveQuery {
             return digest
         }
 
-        /// The exchange on `line` of the segment at `path` if the filter selects it; a line that
-        /// is not a valid envelope is a problem about `subject` (the segment, or its member read).
-        private func match(_ line: ByteBuffer, lineNumber: Int, subject: String, path: String) -> ArchivedExchange? {
+        /// The exchange on `line` (line `segmentLine` of `entry`'s segment) if the filter selects
+        /// it; a line that is not a valid envelope is a problem about `subject` (the segment, or
+        /// its member read) and its `lineNumber` there.
+        private func match(_ line: ByteBuffer, lineNumber: Int, subject: String, entry: ArchiveCatalog.Entry, segmentLine: Int) -> ArchivedExchange? {
             let envelope: AuditEnvelope
             var record: ExchangeRecord?
             var notice: DropNotice?
@@ -275,7 +279,7 @@ public enum ArchiveQuery {
                 return nil
             }
             if let record, !filter.matches(record) { return nil }
-            return ArchivedExchange(line: line, envelope: envelope, record: record, dropNotice: notice, segmentPath: path)
+            return ArchivedExchange(line: line, envelope: envelope, record: record, dropNotice: notice, segment: entry, lineNumber: segmentLine)
         }
     }
 }

@@ -44,6 +44,12 @@ public struct WitnessCheckpoint: Codable, Sendable, Equatable {
         self.createdAt = createdAt
     }
 
+    /// Whether this checkpoint announced `manifest`, whose file has SHA-256 `sha256`.
+    public func announces(_ manifest: SegmentManifest, sha256: String) -> Bool {
+        topic == manifest.topic && partition == manifest.partition && firstOffset == manifest.firstOffset
+            && lastOffset == manifest.lastOffset && manifestSHA256 == sha256 && signature == manifest.signature
+    }
+
     /// The record key: checkpoints of one partition stay in order on one witness partition.
     public var key: String { "\(topic)+\(partition)" }
 

@@ -55,8 +55,9 @@ struct OpenSegment {
     mutating func append(_ envelope: AuditEnvelope, event: AuditEnvelope.ArchiveEvent, windowInterval: Int64) throws(ArchiveError) {
         let line = StructuredCodec.encode(envelope)
         let member = try lines.append(line: line)
-        merkleTree.append(line.withUnsafeReadableBytes(MerkleTree.leafHash))
-        indexEntries.append(SegmentIndex.Entry(line: lines.lineCount, member: .init(offset: 0, length: 0), envelope: envelope, event: event))
+        let leaf = line.withUnsafeReadableBytes(MerkleTree.leafHash)
+        merkleTree.append(leaf)
+        indexEntries.append(SegmentIndex.Entry(line: lines.lineCount, member: .init(offset: 0, length: 0), envelope: envelope, event: event, leaf: leaf))
         indexMembers.append(member)
         if firstEventTime == nil {
             firstEventTime = envelope.time

@@ -29,13 +29,18 @@ def sha256_file(path):
         return hashlib.sha256(handle.read()).hexdigest()
 
 
+def leaf_hash(line):
+    """RFC 9162's leaf hash: SHA-256(0x00 || line)."""
+    return hashlib.sha256(b"\x00" + line).digest()
+
+
 def merkle_root(lines):
     """RFC 9162's MTH over the lines: SHA-256(0x00 || line) leaves, SHA-256(0x01 || l || r) nodes,
     split at the largest power of two below the count."""
     if not lines:
         return hashlib.sha256(b"").digest()
     if len(lines) == 1:
-        return hashlib.sha256(b"\x00" + lines[0]).digest()
+        return leaf_hash(lines[0])
     split = 1
     while split * 2 < len(lines):
         split *= 2
@@ -93,6 +98,8 @@ def rewrite(root, manifest_path):
             entry["offset"], entry["length"] = offset, len(member)
             offset += len(member)
         entries[0]["status"] = json.loads(lines[0])["data"]["status"]
+        if "leaf" in entries[0]:
+            entries[0]["leaf"] = leaf_hash(lines[0]).hex()
         write_index(path, entries, manifest)
     relink(root, manifest_path, manifest)
 

@@ -1,6 +1,6 @@
 """Validates exchange records (one JSON document per file argument, or JSON lines on stdin)
-against exchange-record-v1.schema.json, or drop notices against drop-notice-v1.schema.json with
-`--schema drop-notice-v1`. Exit 0 when all are valid; otherwise prints each error."""
+against exchange-record-v1.schema.json, or another schema of this directory with `--schema NAME`
+(drop-notice-v1, evidence-bundle-v1, ...). Exit 0 when all are valid; otherwise prints each error."""
 import json
 import os
 import sys

@@ -175,6 +175,7 @@ let package = Package(
         .executableTarget(
             name: "audit-producer",
             dependencies: [
+                "AuditArchive",
                 "AuditCapture",
                 "AuditProxy",
                 "CMalloc",

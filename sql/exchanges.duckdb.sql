@@ -9,7 +9,7 @@
 -- prunes whole directories before any file is opened. The glob names segment files only: a
 -- dead-letter file (<name>.deadletter.jsonl.gz), a manifest or an index never matches, since
 -- a segment's name ends in '+' and 20 digits before '.jsonl.gz'. Drop notices share the
--- segments with exchanges and are left out by their type.
+-- segments with exchanges and are left out by their type, as are producers' marks.
 --
 -- request and response are JSON: headers, and body with size, sha256, encoding and data
 -- (data is the body itself when encoding is 'json', a string for 'text', base64 otherwise).

@@ -34,7 +34,7 @@ struct CheckProofCommand: ParsableCommand {
     }
 
     func run() throws {
-        let keys = publicKey.map(ManifestPublicKey.option)
+        let keys = publicKey.map { ManifestPublicKey.option($0) }
         let bundle: EvidenceBundle
         do throws(ArchiveError) {
             bundle = try EvidenceBundle.read(fromFile: file)

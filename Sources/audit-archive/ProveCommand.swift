@@ -39,7 +39,7 @@ struct ProveCommand: AsyncParsableCommand {
     @OptionGroup var witness: WitnessOptions
 
     func run() async throws {
-        let keys = publicKey.map(ManifestPublicKey.option)
+        let keys = publicKey.map { ManifestPublicKey.option($0) }
         guard !FileManager.default.fileExists(atPath: out) else { exitWithMessage("--out \(out): exists; not overwritten") }
         let checkpoints = await witness.read(clientID: "audit-archive-prove")?.checkpoints
         let exchange = try await lookup.find(in: archive)

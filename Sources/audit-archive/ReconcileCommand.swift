@@ -15,8 +15,20 @@ struct ReconcileCommand: AsyncParsableCommand {
             partition, deleted segments), and exchanges archived more than once (a replay after a
             crash). Only segments whose bytes match their manifests (SHA-256 and size) are
             counted; with --public-key only those whose manifests carry a valid signature by one
-            of the keys. A segment that fails is reported and not counted. Exits 1 when any number
-            is lost or anything could not be read or checked.
+            of the keys. A segment that fails is reported and not counted.
+
+            Producers also publish marks (the highest number given so far) every --mark-interval
+            and at shutdown: numbers above the highest archived exchange and up to the newest
+            mark are LOST too (a deleted or truncated tail), a producer whose marks are archived
+            but whose exchanges are not is listed, and the time of each producer's newest mark is
+            printed (a producer that went silent shows an old one). Exchanges still on their way
+            (queued, spooled, not yet archived) count as lost until they arrive.
+
+            Drop notices and marks are believed as they are unless --producer-public-key is
+            given: then only those signed by one of the keys (audit-producer
+            --producer-signing-key) count, and the others are reported and refused (what they
+            claim dropped counts as lost). Exits 1 when any number is lost, any notice or mark
+            is refused, or anything could not be read or checked.
             """
     )
 
@@ -25,15 +37,22 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Option(name: .long, help: "PEM Ed25519 public key whose signatures are accepted (repeatable); without one, signatures are not checked.")
     var publicKey: [String] = []
 
+    @Option(name: .long, help: "PEM Ed25519 public key of producers (audit-producer --producer-signing-key) whose signed drop notices and marks are believed (repeatable); with one, unsigned or badly signed ones are refused.")
+    var producerPublicKey: [String] = []
+
     func run() async throws {
-        let keys = publicKey.map(ManifestPublicKey.option)
+        let keys = publicKey.map { ManifestPublicKey.option($0) }
+        let producerKeys = producerPublicKey.map { ManifestPublicKey.option($0, name: "--producer-public-key") }
         let store = archive.store()
         let reconciliation = try await offThePool {
-            try withArchiveErrors { try ArchiveReconciliation.compute(in: store, publicKeys: keys) }
+            try withArchiveErrors { try ArchiveReconciliation.compute(in: store, publicKeys: keys, producerKeys: producerKeys) }
         }
         archive.noteReads(of: store)
         for producer in reconciliation.producers {
-            print("producer \(producer.id): sequences 1-\(producer.highest), \(producer.archived) archived")
+            let mark = producer.newestMark.map { "newest mark \($0.highestSequence) at \(RFC3339.format(microseconds: $0.time)) (\(producer.marks) marks)" }
+                ?? "no mark archived"
+            print("producer \(producer.id): sequences 1-\(producer.highest), \(producer.archived) archived; \(mark)")
+            if producer.archived == 0, producer.highest > 0 { print("  no exchange of this producer is archived: its marks say \(producer.highest) were given") }
             for gap in producer.explained { print("  dropped \(gap) (\(gap.count)): \(gap.reason ?? "")") }
             for gap in producer.unexplained { print("  LOST \(gap) (\(gap.count)): no exchange and no drop notice") }
             for duplicate in producer.duplicates { print("  duplicate \(duplicate.id): archived \(duplicate.count) times") }
@@ -42,7 +61,10 @@ struct ReconcileCommand: AsyncParsableCommand {
             print("\(reconciliation.unsequenced) exchanges without a producer sequence (written before sequences existed)")
         }
         print("checked: \(reconciliation.segmentsChecked) segments against their manifests' SHA-256; "
-            + (reconciliation.signaturesChecked ? "signatures verified with \(keys.map(\.keyID).joined(separator: ", "))" : "signatures not checked (give --public-key)"))
+            + (reconciliation.signaturesChecked ? "signatures verified with \(keys.map(\.keyID).joined(separator: ", "))" : "signatures not checked (give --public-key)")
+            + (reconciliation.producerSignaturesChecked
+                ? "; drop notices and marks signed by \(producerKeys.map(\.keyID).joined(separator: ", ")) believed, \(reconciliation.refusedEvents) refused"
+                : "; drop notices and marks believed unsigned (give --producer-public-key)"))
         let lost = reconciliation.producers.reduce(Int64(0)) { $0.saturatingAdd($1.lost) }
         let problems = ProblemReporter()
         reconciliation.problems.forEach(problems.report)

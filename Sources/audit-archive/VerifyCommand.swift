@@ -46,7 +46,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         var options = ArchiveVerifier.Options()
-        options.publicKeys = publicKey.map(ManifestPublicKey.option)
+        options.publicKeys = publicKey.map { ManifestPublicKey.option($0) }
         var witnessProblems: [String] = []
         if let read = await witness.read(clientID: "audit-archive-verify") {
             options.checkpoints = read.checkpoints

@@ -94,6 +94,8 @@ struct AuditProducer: AsyncParsableCommand {
             "routes": "\(settings.capture.rules.map { "\($0.action) \($0.methods.sorted().joined(separator: ",")) \($0.path)" })",
             "kafka.brokers": "\(settings.kafka.bootstrapServers.joined(separator: ","))",
             "kafka.topic": "\(settings.publisher.topic)",
+            "mark.interval": "\(settings.publisher.markInterval)",
+            "events.signingKeyID": "\(settings.publisher.eventSigner?.keyID ?? "none (drop notices and marks unsigned)")",
         ])
 
         // Services stop in reverse order: the listeners first (finishing in-flight exchanges),

@@ -81,6 +81,7 @@ struct PushdownTests {
             envelopes.append(AuditEnvelope(record: record, source: "test"))
         }
         envelopes.append(DropNotice(producer: "p", firstSequence: 1, lastSequence: 2, reason: "queue_full", time: Self.ten + 60_000_000).envelope(source: "test"))
+        envelopes.append(ProducerMark(producer: "p", highestSequence: 40, time: Self.ten + 90_000_000).envelope(source: "test"))
         for _ in 0..<300 {
             var filter = ExchangeFilter()
             if random.next() % 2 == 0 { filter.from = Self.ten + Int64(random.next() % 7_200_000_000) }
@@ -96,7 +97,7 @@ struct PushdownTests {
                 var selected = filter.matches(envelope)
                 switch event {
                 case .exchange(let record): selected = selected && filter.matches(record)
-                case .dropNotice: selected = selected && !filter.needsRecord
+                case .dropNotice, .mark: selected = selected && !filter.needsRecord
                 }
                 #expect(filter.mayMatch(entry) == selected, "\(filter) on \(entry)")
             }

@@ -19,8 +19,13 @@ struct ReconciliationTests {
         DropNotice(producer: producer, firstSequence: first, lastSequence: last, reason: reason, time: 1_795_258_073_000_000).envelope(source: "test")
     }
 
-    /// Archives `envelopes` in one partition and reconciles.
-    static func reconcile(_ envelopes: [AuditEnvelope]) throws -> ArchiveReconciliation {
+    static func mark(_ producer: String, _ highest: Int64, at time: Int64 = 1_795_258_073_000_000) -> AuditEnvelope {
+        ProducerMark(producer: producer, highestSequence: highest, time: time).envelope(source: "test")
+    }
+
+    /// Archives `envelopes` in one partition and reconciles (believing only events signed by
+    /// `producerKeys`, when given).
+    static func reconcile(_ envelopes: [AuditEnvelope], producerKeys: [ManifestPublicKey] = []) throws -> ArchiveReconciliation {
         let fixture = ArchiveFixture()
         defer { fixture.remove() }
         let archiver = try fixture.archiver(fixture.configuration())
@@ -29,7 +34,55 @@ struct ReconciliationTests {
         }
         _ = try archiver.close()
         #expect(try ArchiveVerifier.verify(root: fixture.root).passed, "drop notices are valid archive lines")
-        return try ArchiveReconciliation.compute(root: fixture.root)
+        return try ArchiveReconciliation.compute(root: fixture.root, producerKeys: producerKeys)
+    }
+
+    @Test("marks: a deleted tail up to the newest mark is lost, a producer with only marks is reported, the newest mark is kept", arguments: [
+        // (archived, marks, highest, lost)
+        ([1, 2, 3], [5], 5, ["4-5"]),
+        ([1, 2, 3], [2, 3], 3, []),
+        ([1, 2, 3], [0], 3, []),
+        ([Int64](), [4, 7], 7, ["1-7"]),
+        ([Int64](), [0], 0, []),
+        ([1, 5], [3], 5, ["2-4"]),
+    ] as [([Int64], [Int64], Int64, [String])])
+    func marks(archived: [Int64], marks: [Int64], highest: Int64, lost: [String]) throws {
+        let times = marks.indices.map { 1_795_258_073_000_000 + Int64($0) * 10_000_000 }
+        let envelopes = archived.map { Self.exchange("p1", $0) } + zip(marks, times).map { Self.mark("p1", $0, at: $1) }
+        let producer = try #require(try Self.reconcile(envelopes).producers.first)
+        #expect(producer.highest == highest)
+        #expect(producer.unexplained.map(\.description) == lost)
+        #expect(producer.marks == marks.count)
+        #expect(producer.newestMark?.highestSequence == marks.last && producer.newestMark?.time == times.last)
+    }
+
+    @Test("with producer keys, unsigned, badly signed and foreign-signed notices and marks are refused and what they claim is lost; signed ones are believed")
+    func producerSignatures() throws {
+        let key = try ManifestSigningKey.generate()
+        let other = try ManifestSigningKey.generate()
+        let time: Int64 = 1_795_258_073_000_000
+        let signedNotice = try DropNotice(producer: "p1", firstSequence: 2, lastSequence: 3, reason: "queue_full", time: time).signed(by: key)
+        let forgedNotice = DropNotice(producer: "p1", firstSequence: 5, lastSequence: 6, reason: "queue_full", time: time)
+        let foreignNotice = try DropNotice(producer: "p1", firstSequence: 8, lastSequence: 8, reason: "too_large", time: time).signed(by: other)
+        var alteredNotice = try DropNotice(producer: "p1", firstSequence: 10, lastSequence: 10, reason: "queue_full", time: time).signed(by: key)
+        alteredNotice.lastSequence = 11
+        let signedMark = try ProducerMark(producer: "p1", highestSequence: 12, time: time).signed(by: key)
+        let forgedMark = ProducerMark(producer: "p1", highestSequence: 20, time: time + 1)
+        var envelopes = [1, 4, 7, 9, 12].map { Self.exchange("p1", Int64($0)) }
+        envelopes += [signedNotice, forgedNotice, foreignNotice, alteredNotice].map { $0.envelope(source: "test") }
+        envelopes += [signedMark, forgedMark].map { $0.envelope(source: "test") }
+
+        let believing = try #require(try Self.reconcile(envelopes).producers.first)
+        #expect(believing.highest == 20 && believing.unexplained.map(\.description) == ["13-20"], "without keys every notice and mark counts")
+        let result = try Self.reconcile(envelopes, producerKeys: [key.publicKey])
+        let producer = try #require(result.producers.first)
+        #expect(result.producerSignaturesChecked && result.refusedEvents == 4)
+        #expect(producer.explained == [.init(first: 2, last: 3, reason: "queue_full")])
+        #expect(producer.unexplained.map(\.description) == ["5-6", "8", "10-11"])
+        #expect(producer.highest == 12 && producer.newestMark == signedMark)
+        #expect(result.problems.filter { $0.message.contains("refused") }.count == 4, "\(result.problems)")
+        #expect(result.problems.contains { $0.message.contains("not signed") } && result.problems.contains { $0.message.contains("not among") }
+            && result.problems.contains { $0.message.contains("does not verify") })
     }
 
     @Test("gaps explained by notices, gaps lost, and duplicates are told apart")

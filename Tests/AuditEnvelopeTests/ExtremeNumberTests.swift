@@ -64,4 +64,15 @@ struct ExtremeNumberTests {
         }
         #expect((try? DropNotice.decode(notice.encoded())) != nil, "the notice itself decodes")
     }
+
+    @Test("marks: a highest sequence outside 0 to 2^53 - 1 is refused", arguments: extremes)
+    func marks(_ value: String) {
+        let mark = ProducerMark(producer: "p", highestSequence: 12, time: 1_795_258_073_000_000)
+        let json = String(buffer: mark.encoded())
+        for index in 0..<Self.numericFields(json) {
+            guard let decoded = try? ProducerMark.decode(ByteBuffer(string: Self.plant(json, at: index, value))) else { continue }
+            #expect(decoded.highestSequence == 0 || SequenceNumber.valid.contains(decoded.highestSequence), "\(value)")
+        }
+        #expect((try? ProducerMark.decode(mark.encoded())) == mark, "the mark itself decodes")
+    }
 }

@@ -74,7 +74,7 @@ extension EvidenceBundle {
         var record: ExchangeRecord?
         do throws(EnvelopeError) {
             envelope = try StructuredCodec.decode(ByteBuffer(bytes: line))
-            if envelope.type != DropNotice.eventType { record = try envelope.record() }
+            if envelope.type == AuditEnvelope.eventType { record = try envelope.record() }
         } catch {
             throw fail("the proven line is not an envelope: \(error.reason)")
         }

@@ -56,7 +56,7 @@ extension EvidenceBundle {
         }
         var redactions = exchange.record?.redactions ?? []
         do throws(EnvelopeError) {
-            if exchange.record == nil, exchange.envelope.type != DropNotice.eventType { redactions = try exchange.envelope.record().redactions }
+            if exchange.record == nil, exchange.envelope.type == AuditEnvelope.eventType { redactions = try exchange.envelope.record().redactions }
         } catch {
             throw ArchiveError(.invalidLine, "\(segment.path(.segment)) line \(exchange.lineNumber): \(error.reason)")
         }

@@ -36,7 +36,7 @@ public struct SegmentIndex: Sendable, Equatable {
         public var id: String
         /// The event time (RFC 3339).
         public var time: String
-        /// `exchange` or `dropNotice`.
+        /// `exchange`, `dropNotice` or `mark`.
         public var kind: String
         /// The request id (exchanges).
         public var requestId: String?
@@ -50,7 +50,8 @@ public struct SegmentIndex: Sendable, Equatable {
         public var outcome: String?
         /// The producer id.
         public var producer: String?
-        /// The exchange's sequence number, or the first number a drop notice covers.
+        /// The exchange's sequence number, the first number a drop notice covers, or the
+        /// highest number a mark names.
         public var sequence: Int64?
         /// The last number a drop notice covers.
         public var lastSequence: Int64?
@@ -83,6 +84,10 @@ public struct SegmentIndex: Sendable, Equatable {
                 producer = notice.producer
                 sequence = notice.firstSequence
                 lastSequence = notice.lastSequence
+            case .mark(let mark):
+                kind = Self.mark
+                producer = mark.producer
+                sequence = mark.highestSequence
             }
         }
 
@@ -93,6 +98,8 @@ public struct SegmentIndex: Sendable, Equatable {
         public static let exchange = "exchange"
         /// ``kind`` of a drop notice.
         public static let dropNotice = "dropNotice"
+        /// ``kind`` of a producer's mark.
+        public static let mark = "mark"
     }
 
     /// The entries, in line order.

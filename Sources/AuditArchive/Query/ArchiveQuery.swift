@@ -264,13 +264,15 @@ public enum ArchiveQuery {
             let envelope: AuditEnvelope
             var record: ExchangeRecord?
             var notice: DropNotice?
+            var mark: ProducerMark?
             do throws(EnvelopeError) {
                 envelope = try StructuredCodec.decode(line)
                 guard filter.matches(envelope) else { return nil }
-                if envelope.type == DropNotice.eventType {
+                if envelope.type == DropNotice.eventType || envelope.type == ProducerMark.eventType {
                     // Not an exchange: only a query without exchange criteria selects it.
                     guard !filter.needsRecord else { return nil }
-                    if decodeRecords { notice = try DropNotice.decode(envelope.data) }
+                    if decodeRecords, envelope.type == DropNotice.eventType { notice = try DropNotice.decode(envelope.data) }
+                    if decodeRecords, envelope.type == ProducerMark.eventType { mark = try ProducerMark.decode(envelope.data) }
                 } else if decodeRecords || filter.needsRecord {
                     record = try envelope.record()
                 }
@@ -279,7 +281,7 @@ public enum ArchiveQuery {
                 return nil
             }
             if let record, !filter.matches(record) { return nil }
-            return ArchivedExchange(line: line, envelope: envelope, record: record, dropNotice: notice, segment: entry, lineNumber: segmentLine)
+            return ArchivedExchange(line: line, envelope: envelope, record: record, dropNotice: notice, mark: mark, segment: entry, lineNumber: segmentLine)
         }
     }
 }

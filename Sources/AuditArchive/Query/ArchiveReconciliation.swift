@@ -1,8 +1,11 @@
 import AuditEnvelope
+import NIOCore
 
 /// Completeness per producer: which sequence numbers the archive holds, which are missing and
 /// explained by a drop notice (with its reason), which are missing unexplained (lost), and which
-/// exchanges it holds more than once.
+/// exchanges it holds more than once. The numbers expected run from 1 to the highest an exchange,
+/// a drop notice or the producer's newest mark (``ProducerMark``) names, so a deleted tail, and a
+/// producer whose exchanges are all gone, show as lost as long as a mark survives.
 public struct ArchiveReconciliation: Sendable {
     /// A range of missing sequence numbers.
     public struct Gap: Sendable, Equatable, CustomStringConvertible {
@@ -31,8 +34,13 @@ public struct ArchiveReconciliation: Sendable {
         public var id: String
         /// Distinct sequence numbers archived.
         public var archived: Int
-        /// The highest number seen, in an exchange or a drop notice.
+        /// The highest number seen, in an exchange, a drop notice or a mark.
         public var highest: Int64
+        /// The newest mark archived (by its time), `nil` when none is: a producer from before
+        /// marks, or one whose marks are gone too.
+        public var newestMark: ProducerMark?
+        /// Marks archived.
+        public var marks: Int
         /// Missing numbers a drop notice explains, with its reason.
         public var explained: [Gap]
         /// Missing numbers nothing explains: exchanges lost.
@@ -54,6 +62,11 @@ public struct ArchiveReconciliation: Sendable {
     public var segmentsChecked = 0
     /// Whether each counted segment's manifest signature was checked too (public keys given).
     public var signaturesChecked = false
+    /// Whether drop notices and marks had to carry a producer's signature (producer keys given).
+    public var producerSignaturesChecked = false
+    /// Drop notices and marks refused because they were unsigned or badly signed; they are in
+    /// ``problems`` too, and what they claimed is not believed.
+    public var refusedEvents = 0
 
     /// Whether every missing number is explained.
     public var isComplete: Bool { producers.allSatisfy(\.unexplained.isEmpty) }
@@ -61,22 +74,32 @@ public struct ArchiveReconciliation: Sendable {
     private struct Tally {
         var sequences: [Int64] = []
         var notices: [DropNotice] = []
+        var marks: [ProducerMark] = []
         var exchangeIDs: [String: Int] = [:]
     }
 
     /// Reconciles the archive under `root`, counting only segments whose bytes match their
-    /// manifests and, with `publicKeys`, whose manifests carry a valid signature by one of them.
+    /// manifests and, with `publicKeys`, whose manifests carry a valid signature by one of them;
+    /// with `producerKeys`, believing only drop notices and marks signed by one of those.
     /// - Throws: ``ArchiveError`` only for a missing or unlistable root; what cannot be read or
     ///   fails the checks is in ``problems``.
-    public static func compute(root: String, publicKeys: [ManifestPublicKey] = []) throws(ArchiveError) -> ArchiveReconciliation {
-        try compute(in: DirectoryArchiveStore(root: root), publicKeys: publicKeys)
+    public static func compute(root: String, publicKeys: [ManifestPublicKey] = [], producerKeys: [ManifestPublicKey] = []) throws(ArchiveError) -> ArchiveReconciliation {
+        try compute(in: DirectoryArchiveStore(root: root), publicKeys: publicKeys, producerKeys: producerKeys)
     }
 
-    /// Reconciles the archive in `store`, as ``compute(root:publicKeys:)`` does.
-    public static func compute(in store: any ArchiveStore, publicKeys: [ManifestPublicKey] = []) throws(ArchiveError) -> ArchiveReconciliation {
+    /// Reconciles the archive in `store`, as ``compute(root:publicKeys:producerKeys:)`` does.
+    public static func compute(in store: any ArchiveStore, publicKeys: [ManifestPublicKey] = [], producerKeys: [ManifestPublicKey] = []) throws(ArchiveError) -> ArchiveReconciliation {
         var tallies: [String: Tally] = [:]
         var result = ArchiveReconciliation()
         result.signaturesChecked = !publicKeys.isEmpty
+        result.producerSignaturesChecked = !producerKeys.isEmpty
+        var refused = 0
+        /// Why an event must not be believed, with producer keys given.
+        func refusal(_ signature: EventSignature?, _ signedBytes: @autoclosure () -> ByteBuffer) -> String? {
+            guard !producerKeys.isEmpty else { return nil }
+            guard let signature else { return "not signed, but producer signatures are required" }
+            return signature.problem(signing: signedBytes(), keys: producerKeys)
+        }
         var problems: [ArchiveFinding] = []
         var checked = 0
         try ArchiveQuery.forEach(
@@ -84,7 +107,19 @@ public struct ArchiveReconciliation: Sendable {
             onChecked: { checked += 1 }, onProblem: { problems.append($0) }
         ) { exchange in
             if let notice = exchange.dropNotice {
+                if let reason = refusal(notice.signature, notice.signedBytes()) {
+                    refused += 1
+                    problems.append(ArchiveFinding(subject: exchange.segmentPath, message: "line \(exchange.lineNumber): drop notice of producer \(notice.producer) for \(notice.firstSequence)-\(notice.lastSequence) refused: \(reason); not believed"))
+                    return .proceed
+                }
                 tallies[notice.producer, default: Tally()].notices.append(notice)
+            } else if let mark = exchange.mark {
+                if let reason = refusal(mark.signature, mark.signedBytes()) {
+                    refused += 1
+                    problems.append(ArchiveFinding(subject: exchange.segmentPath, message: "line \(exchange.lineNumber): mark of producer \(mark.producer) at \(mark.highestSequence) refused: \(reason); not believed"))
+                    return .proceed
+                }
+                tallies[mark.producer, default: Tally()].marks.append(mark)
             } else if let record = exchange.record {
                 guard let producer = record.producer, let sequence = record.sequence else {
                     result.unsequenced += 1
@@ -96,16 +131,17 @@ public struct ArchiveReconciliation: Sendable {
             return .proceed
         }
         result.problems = problems
+        result.refusedEvents = refused
         result.segmentsChecked = checked
         result.producers = tallies.sorted { $0.key < $1.key }.map { reconcile(id: $0.key, $0.value) }
         return result
     }
 
-    /// The gaps of one producer's numbers, from 1 to the highest seen, split into what its drop
-    /// notices explain and what they do not.
+    /// The gaps of one producer's numbers, from 1 to the highest seen (in an exchange, a notice
+    /// or a mark), split into what its drop notices explain and what they do not.
     private static func reconcile(id: String, _ tally: Tally) -> Producer {
         let archived = Array(Set(tally.sequences)).sorted()
-        let highest = max(archived.last ?? 0, tally.notices.map(\.lastSequence).max() ?? 0)
+        let highest = max(archived.last ?? 0, tally.notices.map(\.lastSequence).max() ?? 0, tally.marks.map(\.highestSequence).max() ?? 0)
         var missing: [Gap] = []
         var expected: Int64 = 1
         for number in archived + [highest + 1] where number >= expected {
@@ -127,6 +163,10 @@ public struct ArchiveReconciliation: Sendable {
             if cursor <= gap.last { unexplained.append(Gap(first: cursor, last: gap.last, reason: nil)) }
         }
         let duplicates = tally.exchangeIDs.filter { $0.value > 1 }.sorted { $0.key < $1.key }.map { (id: $0.key, count: $0.value) }
-        return Producer(id: id, archived: archived.count, highest: highest, explained: explained, unexplained: unexplained, duplicates: duplicates)
+        let newestMark = tally.marks.max { ($0.time, $0.highestSequence) < ($1.time, $1.highestSequence) }
+        return Producer(
+            id: id, archived: archived.count, highest: highest, newestMark: newestMark, marks: tally.marks.count,
+            explained: explained, unexplained: unexplained, duplicates: duplicates
+        )
     }
 }

@@ -11,6 +11,8 @@ public struct ArchivedExchange: Sendable {
     public var record: ExchangeRecord?
     /// The decoded drop notice, when the line is one and the query asked for decoded records.
     public var dropNotice: DropNotice?
+    /// The decoded producer mark, when the line is one and the query asked for decoded records.
+    public var mark: ProducerMark?
     /// The segment it came from.
     public var segment: ArchiveCatalog.Entry
     /// Its line number in the segment file, from 1 (its leaf is number `lineNumber - 1` of the

@@ -1,18 +1,22 @@
 import AuditEnvelope
 
 extension AuditEnvelope {
-    /// What an archive holds on a line: an exchange or a drop notice.
+    /// What an archive holds on a line: an exchange, a drop notice or a producer's mark.
     enum ArchiveEvent {
         case exchange(ExchangeRecord)
         case dropNotice(DropNotice)
+        case mark(ProducerMark)
     }
 
-    /// Decodes the event: an exchange (`dev.auditshipper.http.exchange.v1`) or a drop notice
-    /// (`dev.auditshipper.http.drop.v1`).
+    /// Decodes the event: an exchange (`dev.auditshipper.http.exchange.v1`), a drop notice
+    /// (`dev.auditshipper.http.drop.v1`) or a mark (`dev.auditshipper.http.mark.v1`).
     /// - Throws: ``EnvelopeError`` for another type or malformed data.
     func archiveEvent() throws(EnvelopeError) -> ArchiveEvent {
-        if type == DropNotice.eventType { return .dropNotice(try DropNotice.decode(data)) }
-        return .exchange(try record())
+        switch type {
+        case DropNotice.eventType: .dropNotice(try DropNotice.decode(data))
+        case ProducerMark.eventType: .mark(try ProducerMark.decode(data))
+        default: .exchange(try record())
+        }
     }
 }
 
@@ -22,6 +26,7 @@ extension AuditEnvelope.ArchiveEvent {
         switch self {
         case .exchange(let record): record.timings.end
         case .dropNotice(let notice): notice.time
+        case .mark(let mark): mark.time
         }
     }
 }

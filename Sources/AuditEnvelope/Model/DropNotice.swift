@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// What a publisher could not send, announced on the topic: a range of its sequence numbers and
@@ -17,14 +18,17 @@ public struct DropNotice: Sendable, Equatable {
     public var reason: String
     /// When the notice was made, in microseconds since the Unix epoch.
     public var time: Int64
+    /// The producer's signature, when it has a signing key.
+    public var signature: EventSignature?
 
     /// Creates a notice.
-    public init(producer: String, firstSequence: Int64, lastSequence: Int64, reason: String, time: Int64) {
+    public init(producer: String, firstSequence: Int64, lastSequence: Int64, reason: String, time: Int64, signature: EventSignature? = nil) {
         self.producer = producer
         self.firstSequence = firstSequence
         self.lastSequence = lastSequence
         self.reason = reason
         self.time = time
+        self.signature = signature
     }
 
     /// How many exchanges it covers.
@@ -35,7 +39,22 @@ public struct DropNotice: Sendable, Equatable {
         AuditEnvelope(id: UUIDv7.generate(), source: source, type: Self.eventType, time: time, data: encoded())
     }
 
-    /// The JSON `data`.
+    /// The bytes a signature covers: the `data` without its `signature` member.
+    public func signedBytes() -> ByteBuffer {
+        var unsigned = self
+        unsigned.signature = nil
+        return unsigned.encoded()
+    }
+
+    /// This notice signed by `signer`.
+    /// - Throws: What the signer throws.
+    public func signed(by signer: any EventSigner) throws -> DropNotice {
+        var signed = self
+        signed.signature = EventSignature(keyID: signer.keyID, value: Data(try signer.signature(of: signedBytes())).base64EncodedString())
+        return signed
+    }
+
+    /// The JSON `data`, with the signature when it has one.
     public func encoded() -> ByteBuffer {
         var out = ByteBuffer()
         out.writeStaticString("{")
@@ -46,6 +65,7 @@ public struct DropNotice: Sendable, Equatable {
         out.writeJSONKey("count"); out.writeString(String(count)); out.writeStaticString(",")
         out.writeJSONKey("reason"); out.writeJSONString(reason); out.writeStaticString(",")
         out.writeJSONKey("time"); out.writeJSONString(RFC3339.format(microseconds: time))
+        signature?.write(into: &out)
         out.writeStaticString("}")
         return out
     }
@@ -66,7 +86,7 @@ public struct DropNotice: Sendable, Equatable {
             guard let time = RFC3339.parse(try fields.string("time")) else {
                 throw EnvelopeError(.invalidField, "data.time is not an RFC 3339 time")
             }
-            return DropNotice(producer: try fields.string("producer"), firstSequence: first, lastSequence: last, reason: try fields.string("reason"), time: time)
+            return DropNotice(producer: try fields.string("producer"), firstSequence: first, lastSequence: last, reason: try fields.string("reason"), time: time, signature: try EventSignature.decode(in: fields))
         }
     }
 }

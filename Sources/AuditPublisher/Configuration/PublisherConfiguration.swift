@@ -1,3 +1,4 @@
+import AuditEnvelope
 import NIOCore
 
 /// Settings of an ``AuditPublisher``.
@@ -61,6 +62,16 @@ public struct PublisherConfiguration: Sendable {
     /// what is left then goes to the spool.
     /// Default: 10 s.
     public var drainTimeout: Duration = .seconds(10)
+
+    /// How often the publisher publishes its high-water mark (``ProducerMark``: the highest
+    /// sequence number given so far); it publishes one at shutdown too.
+    /// Default: 10 s.
+    public var markInterval: Duration = .seconds(10)
+
+    /// What signs drop notices and marks, so that `audit-archive reconcile
+    /// --producer-public-key` can tell them from forgeries.
+    /// Default: `nil` (unsigned).
+    public var eventSigner: (any EventSigner)?
 
     /// Creates a configuration with the defaults above.
     public init() {}

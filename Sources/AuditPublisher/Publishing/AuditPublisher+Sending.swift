@@ -8,7 +8,8 @@ import NIOCore
 /// and acting on each send's one outcome.
 extension AuditPublisher {
     /// Sends an entry to Kafka, or appends it to the spool while the publisher is not `direct`.
-    func publish(_ entry: SpoolEntry, exchangeID: String) async {
+    /// `isExchange` false (a drop notice or mark): its delivery is not counted as an exchange's.
+    func publish(_ entry: SpoolEntry, exchangeID: String, isExchange: Bool = true) async {
         guard machine.withLock({ $0.route() }) == .send else {
             await append(entry, to: .main, exchangeID: exchangeID, failure: nil)
             return
@@ -17,8 +18,10 @@ extension AuditPublisher {
         await send(entry, exchangeID: exchangeID, kind: .fresh) { [metrics] action, failure in
             switch action {
             case .delivered:
-                metrics.published.increment()
-                metrics.deliveryLatency.recordElapsed(since: start)
+                if isExchange {
+                    metrics.published.increment()
+                    metrics.deliveryLatency.recordElapsed(since: start)
+                }
                 self.recycle(entry)
             case .spool:
                 let reason: DropReason = failure?.beforeQueueing == true ? .refused : .deliveryFailed

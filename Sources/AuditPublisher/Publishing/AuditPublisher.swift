@@ -165,6 +165,7 @@ public final class AuditPublisher: Service, ExchangeSink {
             background.addTask { await self.replaySpool() }
             background.addTask { await self.syncSpool() }
             background.addTask { await self.announceDropsPeriodically() }
+            background.addTask { await self.announceMarksPeriodically() }
             await withGracefulShutdownHandler {
                 await withTaskCancellationHandler {
                     await publishQueued()
@@ -177,6 +178,7 @@ public final class AuditPublisher: Service, ExchangeSink {
             drainDeadline = ContinuousClock.now + configuration.drainTimeout
             machine.withLock { $0.shutdownStarted() }
             await announceDrops()
+            await announceMark()
             await waitUntilDrained(before: drainDeadline)
             background.cancelAll()
         }

@@ -114,6 +114,12 @@ struct ProducerOptions: ParsableArguments {
     @Option(name: .long, help: "Seconds a graceful shutdown waits for Kafka acknowledgements; the rest is spooled. Env: AUDIT_DRAIN_TIMEOUT. Default: 10.")
     var drainTimeout: String?
 
+    @Option(name: .long, help: "Seconds between high-water marks (the highest sequence number given so far, published to the topic like a drop notice; one more at shutdown), so that 'audit-archive reconcile' sees a deleted tail and a silent producer. At least 1. Env: AUDIT_MARK_INTERVAL. Default: 10.")
+    var markInterval: String?
+
+    @Option(name: .long, help: "PEM Ed25519 private key (audit-archive keygen) that signs drop notices and marks, for 'audit-archive reconcile --producer-public-key'. Env: AUDIT_PRODUCER_SIGNING_KEY. Default: none (unsigned).")
+    var producerSigningKey: String?
+
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical. Env: AUDIT_LOG_LEVEL. Default: info.")
     var logLevel: String?
 }

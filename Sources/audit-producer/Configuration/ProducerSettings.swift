@@ -1,3 +1,4 @@
+import AuditArchive
 import AuditCapture
 import AuditProxy
 import Foundation
@@ -59,6 +60,17 @@ struct ProducerSettings {
         if let (path, key) = reader.value(options.digestKeyFile, flag: "digest-key-file", env: "AUDIT_DIGEST_KEY_FILE") {
             do {
                 publisher.digestKey = try DigestKey(contentsOfFile: path)
+            } catch {
+                throw ConfigurationError(key, error.reason)
+            }
+        }
+        publisher.markInterval = try reader.seconds(options.markInterval, flag: "mark-interval", env: "AUDIT_MARK_INTERVAL", default: publisher.markInterval)
+        guard publisher.markInterval >= .seconds(1) else {
+            throw ConfigurationError("--mark-interval / AUDIT_MARK_INTERVAL", "\(publisher.markInterval) is less than 1 second: marks would crowd the topic")
+        }
+        if let (path, key) = reader.value(options.producerSigningKey, flag: "producer-signing-key", env: "AUDIT_PRODUCER_SIGNING_KEY") {
+            do {
+                publisher.eventSigner = try ManifestSigningKey(contentsOfFile: path)
             } catch {
                 throw ConfigurationError(key, error.reason)
             }

@@ -3,7 +3,7 @@ import Kafka
 import NIOCore
 import Synchronization
 
-/// Reads exchange envelopes (and drop notices) from a topic in the background, reassembling
+/// Reads exchange envelopes (and drop notices and marks) from a topic in the background, reassembling
 /// chunked ones, and finds them by request id.
 final class EnvelopeCollector: Sendable {
     /// Where a record was: ordered by partition, then offset.
@@ -28,6 +28,7 @@ final class EnvelopeCollector: Sendable {
         let failures = Mutex<[String]>([])
         let incomplete = Mutex<[ChunkReassembler<Position>.IncompleteSet]>([])
         let notices = Mutex<[DropNotice]>([])
+        let marks = Mutex<[ProducerMark]>([])
         /// The highest offset read on each partition.
         let highest = Mutex<[Int32: Int64]>([:])
     }
@@ -70,6 +71,11 @@ final class EnvelopeCollector: Sendable {
                             store.notices.withLock { $0.append(notice) }
                             continue
                         }
+                        if envelope.type == ProducerMark.eventType {
+                            let mark = try ProducerMark.decode(envelope.data)
+                            store.marks.withLock { $0.append(mark) }
+                            continue
+                        }
                         let decoded = try envelope.record()
                         let key = message.key.map { String(buffer: $0) }
                         store.received.withLock { $0.append(Received(envelope: envelope, record: decoded, key: key, positions: positions)) }
@@ -85,6 +91,7 @@ final class EnvelopeCollector: Sendable {
 
     var all: [Received] { store.received.withLock { $0 } }
     var notices: [DropNotice] { store.notices.withLock { $0 } }
+    var marks: [ProducerMark] { store.marks.withLock { $0 } }
     var decodeFailures: [String] { store.failures.withLock { $0 } }
     var incompleteSets: [ChunkReassembler<Position>.IncompleteSet] { store.incomplete.withLock { $0 } }
 

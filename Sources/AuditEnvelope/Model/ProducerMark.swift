@@ -1,0 +1,81 @@
+import Foundation
+import NIOCore
+
+/// A producer's high-water mark: the highest sequence number it has given so far, at a time.
+/// The `data` of a `dev.auditshipper.http.mark.v1` event, published every `--mark-interval` and
+/// at shutdown and archived like a drop notice. `audit-archive reconcile` counts the numbers
+/// above the highest archived exchange and at or below the newest mark as lost (a deleted or
+/// truncated tail), and reports a producer whose marks are archived but whose exchanges are not.
+public struct ProducerMark: Sendable, Equatable {
+    /// The CloudEvents `type` of marks.
+    public static let eventType = "dev.auditshipper.http.mark.v1"
+
+    /// The producer id.
+    public var producer: String
+    /// The highest sequence number given so far (0 before the first exchange).
+    public var highestSequence: Int64
+    /// When the mark was made, in microseconds since the Unix epoch.
+    public var time: Int64
+    /// The producer's signature, when it has a signing key.
+    public var signature: EventSignature?
+
+    /// Creates a mark.
+    public init(producer: String, highestSequence: Int64, time: Int64, signature: EventSignature? = nil) {
+        self.producer = producer
+        self.highestSequence = highestSequence
+        self.time = time
+        self.signature = signature
+    }
+
+    /// Its envelope, with a new event id.
+    public func envelope(source: String) -> AuditEnvelope {
+        AuditEnvelope(id: UUIDv7.generate(), source: source, type: Self.eventType, time: time, data: encoded())
+    }
+
+    /// The JSON `data`, with the signature when it has one.
+    public func encoded() -> ByteBuffer {
+        var out = ByteBuffer()
+        out.writeStaticString("{")
+        out.writeJSONKey("specVersion"); out.writeStaticString("1,")
+        out.writeJSONKey("producer"); out.writeJSONString(producer); out.writeStaticString(",")
+        out.writeJSONKey("highestSequence"); out.writeString(String(highestSequence)); out.writeStaticString(",")
+        out.writeJSONKey("time"); out.writeJSONString(RFC3339.format(microseconds: time))
+        signature?.write(into: &out)
+        out.writeStaticString("}")
+        return out
+    }
+
+    /// The bytes a signature covers: the `data` without its `signature` member.
+    public func signedBytes() -> ByteBuffer {
+        var unsigned = self
+        unsigned.signature = nil
+        return unsigned.encoded()
+    }
+
+    /// This mark signed by `signer`.
+    /// - Throws: What the signer throws.
+    public func signed(by signer: any EventSigner) throws -> ProducerMark {
+        var signed = self
+        signed.signature = EventSignature(keyID: signer.keyID, value: Data(try signer.signature(of: signedBytes())).base64EncodedString())
+        return signed
+    }
+
+    /// Reads a mark's `data`.
+    /// - Throws: ``EnvelopeError`` naming the first missing or impossible field.
+    public static func decode(_ data: ByteBuffer) throws(EnvelopeError) -> ProducerMark {
+        try data.withUnsafeReadableBytes { bytes throws(EnvelopeError) in
+            let reader: JSONReader
+            let root: Range<Int>
+            do throws(JSONScanError) { (reader, root) = try JSONReader.validating(bytes) } catch { throw EnvelopeError(error, in: "data") }
+            let fields = try JSONObjectFields(reader: reader, range: root, path: "data")
+            let highest = Int64(try fields.integer("highestSequence"))
+            guard highest == 0 || SequenceNumber.valid.contains(highest) else {
+                throw EnvelopeError(.invalidField, "data.highestSequence \(highest) is not a sequence number")
+            }
+            guard let time = RFC3339.parse(try fields.string("time")) else {
+                throw EnvelopeError(.invalidField, "data.time is not an RFC 3339 time")
+            }
+            return ProducerMark(producer: try fields.string("producer"), highestSequence: highest, time: time, signature: try EventSignature.decode(in: fields))
+        }
+    }
+}

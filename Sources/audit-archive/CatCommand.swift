@@ -9,8 +9,10 @@ struct CatCommand: AsyncParsableCommand {
         commandName: "cat",
         abstract: "Print archived envelopes as JSON lines (CloudEvents structured mode), filtered.",
         discussion: """
-            A line or segment that cannot be read is reported on standard error and skipped;
-            the rest is printed. Exits 1 when nothing matched or anything could not be read.
+            Exchanges and, without exchange criteria, drop notices; producers' marks (one per
+            producer every --mark-interval, for reconcile) only with --marks. A line or segment
+            that cannot be read is reported on standard error and skipped; the rest is printed.
+            Exits 1 when nothing matched or anything could not be read.
             """
     )
 
@@ -21,13 +23,17 @@ struct CatCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many envelopes.")
     var limit: Int?
 
+    @Flag(help: "Also print producers' marks (dev.auditshipper.http.mark.v1), when no exchange criterion is given.")
+    var marks = false
+
     func run() async throws {
-        let filter = try filters.filter()
+        var filter = try filters.filter()
+        filter.includesMarks = marks
         let output = FileHandle.standardOutput
         let problems = ProblemReporter()
         let store = archive.store()
         let limit = limit
-        let printed = try await offThePool {
+        let printed = try await offThePool { [filter] in
             var printed = 0
             try withArchiveErrors {
                 try ArchiveQuery.forEach(in: store, filter: filter, onPlan: { noteReadPlan($0, lookup: false) }, onProblem: problems.report) { exchange in

@@ -34,6 +34,8 @@ struct ReconciliationTests {
         }
         _ = try archiver.close()
         #expect(try ArchiveVerifier.verify(root: fixture.root).passed, "drop notices are valid archive lines")
+        let marks = envelopes.filter { $0.type == ProducerMark.eventType }.count
+        #expect(try fixture.archivedIDs().count == envelopes.count - marks, "a query selects marks only when asked")
         return try ArchiveReconciliation.compute(root: fixture.root, producerKeys: producerKeys)
     }
 
@@ -51,6 +53,7 @@ struct ReconciliationTests {
         let envelopes = archived.map { Self.exchange("p1", $0) } + zip(marks, times).map { Self.mark("p1", $0, at: $1) }
         let producer = try #require(try Self.reconcile(envelopes).producers.first)
         #expect(producer.highest == highest)
+        #expect(producer.archived == Set(archived).count)
         #expect(producer.unexplained.map(\.description) == lost)
         #expect(producer.marks == marks.count)
         #expect(producer.newestMark?.highestSequence == marks.last && producer.newestMark?.time == times.last)

@@ -24,6 +24,16 @@ struct ReplayBatchTests {
         #expect(result.replayed == replayed)
     }
 
+    @Test("drop notices and marks in the prefix leave the spool but are not counted as exchanges replayed")
+    func producerEvents() async {
+        let batch = ReplayBatch(exchanges: [true, false, true, false, true])
+        for index in 0..<4 { batch.record(index, .delivered) }
+        batch.record(4, .kept)
+        let result = await batch.wait()
+        #expect(result.prefix == 4)
+        #expect(result.replayed == 2)
+    }
+
     @Test("entries never sent are kept; out-of-range indices change nothing")
     func abandoned() async {
         let batch = ReplayBatch(count: 4)

@@ -102,8 +102,10 @@ public struct ArchiveReconciliation: Sendable {
         }
         var problems: [ArchiveFinding] = []
         var checked = 0
+        var everything = ExchangeFilter()
+        everything.includesMarks = true
         try ArchiveQuery.forEach(
-            in: store, filter: ExchangeFilter(), decodeRecords: true, checks: .init(publicKeys: publicKeys),
+            in: store, filter: everything, decodeRecords: true, checks: .init(publicKeys: publicKeys),
             onChecked: { checked += 1 }, onProblem: { problems.append($0) }
         ) { exchange in
             if let notice = exchange.dropNotice {

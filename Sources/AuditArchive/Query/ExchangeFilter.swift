@@ -20,6 +20,9 @@ public struct ExchangeFilter: Sendable {
     public var exchangeID: String?
     /// The request id (the propagated `X-Request-ID`, or the exchange id when the request had none).
     public var requestID: String?
+    /// Also select producers' marks (``ProducerMark``), which are bookkeeping for `reconcile`,
+    /// one per producer every few seconds; like drop notices, only without exchange criteria.
+    public var includesMarks = false
 
     /// Creates a filter selecting everything.
     public init() {}
@@ -37,6 +40,7 @@ public struct ExchangeFilter: Sendable {
 
     /// Whether the envelope's own attributes match.
     func matches(_ envelope: AuditEnvelope) -> Bool {
+        if !includesMarks, envelope.type == ProducerMark.eventType { return false }
         if let from, envelope.time < from { return false }
         if let to, envelope.time >= to { return false }
         if let exchangeID, envelope.id != exchangeID { return false }
@@ -65,6 +69,7 @@ public struct ExchangeFilter: Sendable {
     /// Whether the line an index entry describes may match: what the entry says is checked as
     /// the line itself would be, and the line read is checked again.
     func mayMatch(_ entry: SegmentIndex.Entry) -> Bool {
+        if !includesMarks, entry.kind == SegmentIndex.Entry.mark { return false }
         if let exchangeID, entry.id != exchangeID { return false }
         if from != nil || to != nil, let time = RFC3339.parse(entry.time) {
             if let from, time < from { return false }

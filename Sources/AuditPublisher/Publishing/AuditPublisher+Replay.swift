@@ -40,7 +40,7 @@ extension AuditPublisher {
                 "segment": "\(replay.segment.path)", "damaged": "\(replay.damaged)", "torn.tail": "\(replay.tornTail)",
             ])
         }
-        let batch = ReplayBatch(count: replay.entries.count)
+        let batch = ReplayBatch(exchanges: replay.entries.map { !$0.isProducerEvent })
         // Exchanges spilled as captured are built first, several at once; every entry is sent
         // in spool order. Once replay must pause, nothing more is sent: `sent` entries were.
         var pending = replay.entries.enumerated().makeIterator()

@@ -129,13 +129,16 @@ extension AuditPublisher {
 
     /// Appends an entry the state machine routed to `lane`, counting it or its drop: under
     /// `failure` (the reason Kafka did not take it) when given, else `spool_full`/`spool_error`.
+    /// A drop notice or mark is not counted as an exchange: one the spool cannot take is logged.
     func append(_ entry: SpoolEntry, to lane: SpoolLane, exchangeID: String, failure: DropReason?) async {
-        await append(to: lane, exchangeID: exchangeID, sequence: Self.sequence(of: entry), failure: failure) { entry }
+        await append(to: lane, exchangeID: exchangeID, sequence: Self.sequence(of: entry), failure: failure, isExchange: !entry.isProducerEvent) { entry }
     }
 
     /// Appends the entry `make` gives (on the spool's I/O queue) to `lane`; see
     /// ``append(_:to:exchangeID:failure:)``.
-    private func append(to lane: SpoolLane, exchangeID: String, sequence: Int64?, failure: DropReason?, make: @escaping @Sendable () -> SpoolEntry) async {
+    private func append(
+        to lane: SpoolLane, exchangeID: String, sequence: Int64?, failure: DropReason?, isExchange: Bool = true, make: @escaping @Sendable () -> SpoolEntry
+    ) async {
         let stored: Result<Bool, any Error>
         do {
             stored = .success(try await spool.append(make, to: lane))
@@ -145,7 +148,9 @@ extension AuditPublisher {
         machine.withLock { $0.appendFinished(lane) }
         switch stored {
         case .success(true):
-            metrics.spooled.increment()
+            if isExchange { metrics.spooled.increment() }
+        case .success(false) where !isExchange, .failure where !isExchange:
+            logger.warning("a drop notice or mark could neither reach Kafka nor the spool", metadata: ["event.id": "\(exchangeID)"])
         case .success(false):
             drop(exchangeID, sequence: sequence, failure ?? .spoolFull, failure == nil ? "spool at its size limit" : "and the spool is at its size limit")
         case .failure(let error):

@@ -1,7 +1,8 @@
 import Synchronization
 
 /// Waits for the outcomes of one replayed spool segment and tells how many entries, counted
-/// from the start, are done with (the spool may forget them) and how many of those Kafka took.
+/// from the start, are done with (the spool may forget them) and how many exchanges among those
+/// Kafka took.
 final class ReplayBatch: Sendable {
     /// What became of one replayed entry.
     enum Outcome: Sendable {
@@ -15,6 +16,8 @@ final class ReplayBatch: Sendable {
 
     private struct State {
         var outcomes: [Outcome?]
+        /// Which entries are exchanges (not drop notices or marks): only they count as replayed.
+        var exchanges: [Bool]
         var pending: Int
         var waiter: CheckedContinuation<Void, Never>?
         var isCancelled = false
@@ -22,8 +25,14 @@ final class ReplayBatch: Sendable {
 
     private let state: Mutex<State>
 
-    init(count: Int) {
-        state = Mutex(State(outcomes: Array(repeating: nil, count: count), pending: count))
+    /// A batch of `count` entries, all exchanges.
+    convenience init(count: Int) {
+        self.init(exchanges: Array(repeating: true, count: count))
+    }
+
+    /// A batch of one entry per element of `exchanges`, which says whether it is an exchange.
+    init(exchanges: [Bool]) {
+        state = Mutex(State(outcomes: Array(repeating: nil, count: exchanges.count), exchanges: exchanges, pending: exchanges.count))
     }
 
     /// An entry's outcome; only the first one for an entry counts, an index out of range is ignored.
@@ -47,7 +56,7 @@ final class ReplayBatch: Sendable {
 
     /// Waits for every outcome, or until the task is cancelled (shutdown: what is not known to be
     /// delivered stays in the spool); returns the length of the prefix that is done with and the
-    /// number delivered within it. Entries delivered after a kept one are sent again with it next
+    /// number of exchanges delivered within it. Entries delivered after a kept one are sent again with it next
     /// round, so they count as replayed only once, when their prefix leaves the spool.
     func wait() async -> (prefix: Int, replayed: Int) {
         await withTaskCancellationHandler {
@@ -69,7 +78,7 @@ final class ReplayBatch: Sendable {
         }
         return state.withLock { state in
             let prefix = state.outcomes.prefix { $0 == .delivered || $0 == .dropped }
-            return (prefix.count, prefix.filter { $0 == .delivered }.count)
+            return (prefix.count, zip(prefix, state.exchanges).filter { $0.0 == .delivered && $0.1 }.count)
         }
     }
 }

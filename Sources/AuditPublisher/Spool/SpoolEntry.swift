@@ -9,6 +9,13 @@ struct SpoolEntry: Sendable, Equatable {
     var key: ByteBuffer
     var record: EnvelopeRecord
 
+    /// Whether it is a drop notice or a mark rather than an exchange: it is not counted among
+    /// the exchanges spooled, replayed or dropped.
+    var isProducerEvent: Bool {
+        let type = record.header("ce_type")
+        return type == DropNotice.eventType || type == ProducerMark.eventType
+    }
+
     static func == (lhs: SpoolEntry, rhs: SpoolEntry) -> Bool {
         lhs.key == rhs.key && lhs.record.headers == rhs.record.headers && lhs.record.value == rhs.record.value
     }

@@ -92,6 +92,7 @@ struct MarksTests {
         #expect(await consumer.terminate() == 0)
         #expect(Set(exchanges.map(\.partition)) == [tenant.partition], "the tenant key keeps the exchanges on one partition")
         #expect(marks.allSatisfy { $0.signature != nil && $0.producer == producerID }, "marks are signed with --producer-signing-key")
+        try await ProxyCaptureTests.validate(marks.map { $0.encoded() }, schema: "producer-mark-v1")
         let producerKey = ["--producer-public-key", "\(keys)/producer.pub"]
         let whole = try await ArchiveHarness.cli(["reconcile", root] + producerKey)
         let wholeText = String(decoding: whole.standardOutput, as: UTF8.self)

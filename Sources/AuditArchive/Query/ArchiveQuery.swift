@@ -166,6 +166,9 @@ public enum ArchiveQuery {
             }
             var seen = Set<SegmentIndex.Member>()
             let members = index.entries.filter(filter.mayMatch).map(\.member).filter { seen.insert($0).inserted }
+            // Each member's first line, so that a line read from it knows its number in the segment.
+            var firstLines: [SegmentIndex.Member: Int] = [:]
+            for indexEntry in index.entries where firstLines[indexEntry.member] == nil { firstLines[indexEntry.member] = indexEntry.line }
             let segmentBytes = entry.sizes[.segment] ?? 0
             for member in members {
                 guard member.offset <= segmentBytes, member.length <= segmentBytes - member.offset else {
@@ -174,8 +177,7 @@ public enum ArchiveQuery {
                 }
                 // A member holds about a MiB of lines, or one envelope: bounded like a file
                 // whose size before compression nobody recorded.
-                let firstLine = index.entries.first { $0.member == member }?.line ?? 1
-                try readLines(entry, range: member.range, firstLine: firstLine, limits: .unrecordedSize)
+                try readLines(entry, range: member.range, firstLine: firstLines[member] ?? 1, limits: .unrecordedSize)
                 if stopped { return }
             }
         }

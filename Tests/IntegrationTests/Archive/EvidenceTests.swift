@@ -41,11 +41,13 @@ struct EvidenceTests {
         let producer = try await ProducerProcess.start(arguments: [
             "--upstream", upstream.url, "--route", "POST /api/**", "--kafka-brokers", brokers,
             "--kafka-topic", topic, "--spool-dir", ProducerProcess.temporarySpool(),
+            // One partition for all, and no periodic mark among them: one segment of six.
+            "--key-header", "X-Tenant", "--mark-interval", "3600",
         ])
         defer { producer.kill() }
         let consumer = try await ArchiveHarness.startConsumer(
             topic: topic, group: "evidence-\(UUID().uuidString.prefix(8))", root: root,
-            arguments: ["--signing-key", "\(keys)/archive.key", "--checkpoint-topic", witnessTopic, "--segment-max-records", "6"]
+            arguments: ["--signing-key", "\(keys)/archive.key", "--checkpoint-topic", witnessTopic, "--segment-max-records", "6", "--segment-max-open", "120"]
         )
         defer { consumer.kill() }
 
@@ -56,7 +58,7 @@ struct EvidenceTests {
                 ? ByteBuffer(string: #"{"user":"ada","password":"Sx-evidence-secret-5","amount":12}"#)
                 : ProxyCaptureTests.json(bytes: 200_000, seed: index)
             bodies[requestID] = body
-            let reply = try await HTTPTestClient.send("\(producer.proxyURL)/api/echo", headers: [("Content-Type", "application/json"), ("X-Request-ID", requestID)], body: body)
+            let reply = try await HTTPTestClient.send("\(producer.proxyURL)/api/echo", headers: [("Content-Type", "application/json"), ("X-Request-ID", requestID), ("X-Tenant", "t")], body: body)
             #expect(reply.status == 200)
         }
         let archived = try await ArchiveHarness.waitForArchive(root: root, count: bodies.count, timeout: .seconds(60))
@@ -64,8 +66,8 @@ struct EvidenceTests {
         #expect(await consumer.terminate() == 0)
 
         let requestIDs = bodies.keys.sorted()
-        // An exchange sharing its segment with another (six exchanges on three partitions: there
-        // is one), so that its audit path is not empty.
+        // An exchange sharing its segment with another (six in one segment, or two if an hour
+        // began meanwhile), so that its audit path is not empty.
         var segmentOf: [String: String] = [:]
         try ArchiveQuery.forEach(in: root, filter: ExchangeFilter(), decodeRecords: true, onProblem: { Issue.record("archive problem: \($0)") }) { exchange in
             if let record = exchange.record { segmentOf[record.requestID] = exchange.segmentPath }

@@ -1,10 +1,9 @@
-import Foundation
 import NIOCore
 
 /// What a publisher could not send, announced on the topic: a range of its sequence numbers and
 /// why they were dropped. The `data` of a `dev.auditshipper.http.drop.v1` event; archived like an
 /// exchange, so that `audit-archive reconcile` can tell a dropped exchange from a lost one.
-public struct DropNotice: Sendable, Equatable {
+public struct DropNotice: ProducerEvent, Equatable {
     /// The CloudEvents `type` of drop notices.
     public static let eventType = "dev.auditshipper.http.drop.v1"
 
@@ -37,21 +36,6 @@ public struct DropNotice: Sendable, Equatable {
     /// Its envelope, with a new event id.
     public func envelope(source: String) -> AuditEnvelope {
         AuditEnvelope(id: UUIDv7.generate(), source: source, type: Self.eventType, time: time, data: encoded())
-    }
-
-    /// The bytes a signature covers: the `data` without its `signature` member.
-    public func signedBytes() -> ByteBuffer {
-        var unsigned = self
-        unsigned.signature = nil
-        return unsigned.encoded()
-    }
-
-    /// This notice signed by `signer`.
-    /// - Throws: What the signer throws.
-    public func signed(by signer: any EventSigner) throws -> DropNotice {
-        var signed = self
-        signed.signature = EventSignature(keyID: signer.keyID, value: Data(try signer.signature(of: signedBytes())).base64EncodedString())
-        return signed
     }
 
     /// The JSON `data`, with the signature when it has one.

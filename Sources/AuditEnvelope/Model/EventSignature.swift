@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// An Ed25519 signature a producer puts on its own events (drop notices and marks) with
@@ -47,4 +48,29 @@ public protocol EventSigner: Sendable {
     var keyID: String { get }
     /// The raw Ed25519 signature of `message`.
     func signature(of message: ByteBuffer) throws -> [UInt8]
+}
+
+/// A producer's own event on the topic, which it may sign: a drop notice or a mark.
+public protocol ProducerEvent: Sendable {
+    /// The producer's signature, when it has a signing key.
+    var signature: EventSignature? { get set }
+    /// The JSON `data`, with the signature when it has one.
+    func encoded() -> ByteBuffer
+}
+
+extension ProducerEvent {
+    /// The bytes a signature covers: the `data` without its `signature` member.
+    public func signedBytes() -> ByteBuffer {
+        var unsigned = self
+        unsigned.signature = nil
+        return unsigned.encoded()
+    }
+
+    /// This event signed by `signer`.
+    /// - Throws: What the signer throws.
+    public func signed(by signer: any EventSigner) throws -> Self {
+        var signed = self
+        signed.signature = EventSignature(keyID: signer.keyID, value: Data(try signer.signature(of: signedBytes())).base64EncodedString())
+        return signed
+    }
 }

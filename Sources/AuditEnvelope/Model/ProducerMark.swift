@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 
 /// A producer's high-water mark: the highest sequence number it has given so far, at a time.
@@ -6,7 +5,7 @@ import NIOCore
 /// at shutdown and archived like a drop notice. `audit-archive reconcile` counts the numbers
 /// above the highest archived exchange and at or below the newest mark as lost (a deleted or
 /// truncated tail), and reports a producer whose marks are archived but whose exchanges are not.
-public struct ProducerMark: Sendable, Equatable {
+public struct ProducerMark: ProducerEvent, Equatable {
     /// The CloudEvents `type` of marks.
     public static let eventType = "dev.auditshipper.http.mark.v1"
 
@@ -43,21 +42,6 @@ public struct ProducerMark: Sendable, Equatable {
         signature?.write(into: &out)
         out.writeStaticString("}")
         return out
-    }
-
-    /// The bytes a signature covers: the `data` without its `signature` member.
-    public func signedBytes() -> ByteBuffer {
-        var unsigned = self
-        unsigned.signature = nil
-        return unsigned.encoded()
-    }
-
-    /// This mark signed by `signer`.
-    /// - Throws: What the signer throws.
-    public func signed(by signer: any EventSigner) throws -> ProducerMark {
-        var signed = self
-        signed.signature = EventSignature(keyID: signer.keyID, value: Data(try signer.signature(of: signedBytes())).base64EncodedString())
-        return signed
     }
 
     /// Reads a mark's `data`.

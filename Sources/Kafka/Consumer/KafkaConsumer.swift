@@ -190,6 +190,10 @@ public final class KafkaConsumer: Sendable {
         let client = self.client
         try await executor.run { () throws(KafkaError) in
             if let error = pending.1?.apply(to: client) { throw error }
+            // Leaving the subscription first: a close that follows a rejoin (unsubscribe and
+            // subscribe a moment before) was seen to leave librdkafka 2.16's group holding a
+            // subscription at destroy, where it asserts (rd_kafka_cgrp_destroy_final) and aborts.
+            _ = rd_kafka_unsubscribe(client.handle)
             if let error = rd_kafka_consumer_close_queue(client.handle, client.eventQueue) {
                 throw KafkaError(consuming: error)
             }

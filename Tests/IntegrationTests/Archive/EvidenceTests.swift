@@ -28,13 +28,11 @@ struct EvidenceTests {
         let witnessTopic = IntegrationBroker.uniqueTopic("evidence-witness")
         let brokers = try IntegrationBroker.bootstrapServers().joined(separator: ",")
         let root = ArchiveHarness.temporaryRoot()
-        let keys = ArchiveHarness.temporaryRoot()
+        let keys = try await ArchiveHarness.temporaryKeys("archive")
         defer {
             try? FileManager.default.removeItem(atPath: root)
             try? FileManager.default.removeItem(atPath: keys)
         }
-        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
-        #expect(try await ArchiveHarness.cli(["keygen", "--out", "\(keys)/archive"]).status == 0)
         let publicKey = "\(keys)/archive.pub"
         let upstream = try await UpstreamApp.start()
         defer { upstream.stop() }

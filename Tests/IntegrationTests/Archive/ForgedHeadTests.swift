@@ -13,13 +13,11 @@ struct ForgedHeadTests {
         let topic = IntegrationBroker.uniqueTopic("archive-forged")
         let witnessTopic = IntegrationBroker.uniqueTopic("archive-forged-witness")
         let root = ArchiveHarness.temporaryRoot()
-        let keys = ArchiveHarness.temporaryRoot()
+        let keys = try await ArchiveHarness.temporaryKeys("archive")
         defer {
             try? FileManager.default.removeItem(atPath: root)
             try? FileManager.default.removeItem(atPath: keys)
         }
-        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
-        #expect(try await ArchiveHarness.cli(["keygen", "--out", "\(keys)/archive"]).status == 0)
         let group = "archive-forged-\(UUID().uuidString.prefix(8))"
         let arguments = ["--signing-key", "\(keys)/archive.key", "--checkpoint-topic", witnessTopic, "--segment-max-records", "5"]
         let producer = try KafkaProducer(configuration: try IntegrationBroker.producerConfiguration(), logger: IntegrationBroker.logger)

@@ -29,13 +29,11 @@ struct MarksTests {
         let topic = IntegrationBroker.uniqueTopic("marks")
         let brokers = try IntegrationBroker.bootstrapServers().joined(separator: ",")
         let root = ArchiveHarness.temporaryRoot()
-        let keys = ArchiveHarness.temporaryRoot()
+        let keys = try await ArchiveHarness.temporaryKeys("producer")
         let spool = ProducerProcess.temporarySpool()
         defer {
             for path in [root, keys, spool] { try? FileManager.default.removeItem(atPath: path) }
         }
-        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
-        #expect(try await ArchiveHarness.cli(["keygen", "--out", "\(keys)/producer"]).status == 0)
         // The producer's id is fixed up front (its spool keeps it), so the partition its notices
         // and marks go to is known before it starts.
         let producerID = UUID().uuidString.lowercased()

@@ -105,13 +105,11 @@ struct ReadPathTests {
     @Test("an index pointed at another member of its segment fails verify with --public-key and without, its manifest rehashed and relinked or not")
     func repointedIndex() async throws {
         let root = ArchiveHarness.temporaryRoot()
-        let keys = ArchiveHarness.temporaryRoot()
+        let keys = try await ArchiveHarness.temporaryKeys("archive")
         defer {
             try? FileManager.default.removeItem(atPath: root)
             try? FileManager.default.removeItem(atPath: keys)
         }
-        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
-        _ = try await ArchiveHarness.cli(["keygen", "--out", "\(keys)/archive"])
         let written = try await ProcessRunner.outcome([
             try ServiceProcess.binary("audit-archive-synth"), root, "--exchanges", "40", "--partitions", "1", "--spacing-ms", "60000",
             "--body-bytes", "400000", "--segment-records", "10", "--signing-key", "\(keys)/archive.key",

@@ -14,6 +14,18 @@ enum ArchiveHarness {
         FileManager.default.temporaryDirectory.appendingPathComponent("audit-archive-\(UUID().uuidString)").path
     }
 
+    /// A new temporary directory holding an Ed25519 key pair `<name>.key`/`<name>.pub` for each
+    /// of `names`, made by `audit-archive keygen`; the caller removes it.
+    static func temporaryKeys(_ names: String...) async throws -> String {
+        let directory = temporaryRoot()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for name in names {
+            let keygen = try await cli(["keygen", "--out", "\(directory)/\(name)"])
+            #expect(keygen.status == 0, "keygen \(name): \(keygen.standardError)")
+        }
+        return directory
+    }
+
     /// Starts `audit-consumer` on `topic` with fast rotation, and waits for its admin listener.
     static func startConsumer(
         topic: String,

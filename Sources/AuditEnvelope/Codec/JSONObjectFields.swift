@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The members of one JSON object by key, with typed accessors that name the field on failure.
 struct JSONObjectFields {
     let reader: JSONReader
@@ -14,6 +16,23 @@ struct JSONObjectFields {
         } catch {
             throw EnvelopeError(error, in: path)
         }
+    }
+
+    /// Runs `body` with the fields of the JSON object `data` holds (validated first), named
+    /// `path` in errors.
+    static func withObject<Value>(in data: ByteBuffer, path: String, _ body: (JSONObjectFields) throws(EnvelopeError) -> Value) throws(EnvelopeError) -> Value {
+        try data.withUnsafeReadableBytes { bytes throws(EnvelopeError) in
+            let reader: JSONReader
+            let root: Range<Int>
+            do throws(JSONScanError) { (reader, root) = try JSONReader.validating(bytes) } catch { throw EnvelopeError(error, in: path) }
+            return try body(try JSONObjectFields(reader: reader, range: root, path: path))
+        }
+    }
+
+    /// An RFC 3339 time, in microseconds since the Unix epoch.
+    func time(_ key: String) throws(EnvelopeError) -> Int64 {
+        guard let time = RFC3339.parse(try string(key)) else { throw EnvelopeError(.invalidField, "\(path).\(key) is not an RFC 3339 time") }
+        return time
     }
 
     func member(_ key: String) throws(EnvelopeError) -> JSONReader.Member {

@@ -33,11 +33,6 @@ public struct DropNotice: ProducerEvent, Equatable {
     /// How many exchanges it covers.
     public var count: Int64 { lastSequence - firstSequence + 1 }
 
-    /// Its envelope, with a new event id.
-    public func envelope(source: String) -> AuditEnvelope {
-        AuditEnvelope(id: UUIDv7.generate(), source: source, type: Self.eventType, time: time, data: encoded())
-    }
-
     /// The JSON `data`, with the signature when it has one.
     public func encoded() -> ByteBuffer {
         var out = ByteBuffer()
@@ -57,20 +52,16 @@ public struct DropNotice: ProducerEvent, Equatable {
     /// Reads a notice's `data`.
     /// - Throws: ``EnvelopeError`` naming the first missing or impossible field.
     public static func decode(_ data: ByteBuffer) throws(EnvelopeError) -> DropNotice {
-        try data.withUnsafeReadableBytes { bytes throws(EnvelopeError) in
-            let reader: JSONReader
-            let root: Range<Int>
-            do throws(JSONScanError) { (reader, root) = try JSONReader.validating(bytes) } catch { throw EnvelopeError(error, in: "data") }
-            let fields = try JSONObjectFields(reader: reader, range: root, path: "data")
+        try JSONObjectFields.withObject(in: data, path: "data") { fields throws(EnvelopeError) in
             let first = Int64(try fields.integer("firstSequence"))
             let last = Int64(try fields.integer("lastSequence"))
             guard SequenceNumber.valid.contains(first), SequenceNumber.valid.contains(last), last >= first else {
                 throw EnvelopeError(.invalidField, "data: sequence range \(first)-\(last) is not a range of sequence numbers")
             }
-            guard let time = RFC3339.parse(try fields.string("time")) else {
-                throw EnvelopeError(.invalidField, "data.time is not an RFC 3339 time")
-            }
-            return DropNotice(producer: try fields.string("producer"), firstSequence: first, lastSequence: last, reason: try fields.string("reason"), time: time, signature: try EventSignature.decode(in: fields))
+            return DropNotice(
+                producer: try fields.string("producer"), firstSequence: first, lastSequence: last, reason: try fields.string("reason"),
+                time: try fields.time("time"), signature: try EventSignature.decode(in: fields)
+            )
         }
     }
 }

@@ -52,6 +52,10 @@ public protocol EventSigner: Sendable {
 
 /// A producer's own event on the topic, which it may sign: a drop notice or a mark.
 public protocol ProducerEvent: Sendable {
+    /// Its CloudEvents `type`.
+    static var eventType: String { get }
+    /// When it was made, in microseconds since the Unix epoch.
+    var time: Int64 { get }
     /// The producer's signature, when it has a signing key.
     var signature: EventSignature? { get set }
     /// The JSON `data`, with the signature when it has one.
@@ -59,6 +63,11 @@ public protocol ProducerEvent: Sendable {
 }
 
 extension ProducerEvent {
+    /// Its envelope, with a new event id.
+    public func envelope(source: String) -> AuditEnvelope {
+        AuditEnvelope(id: UUIDv7.generate(), source: source, type: Self.eventType, time: time, data: encoded())
+    }
+
     /// The bytes a signature covers: the `data` without its `signature` member.
     public func signedBytes() -> ByteBuffer {
         var unsigned = self

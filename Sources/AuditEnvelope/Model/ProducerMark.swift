@@ -26,11 +26,6 @@ public struct ProducerMark: ProducerEvent, Equatable {
         self.signature = signature
     }
 
-    /// Its envelope, with a new event id.
-    public func envelope(source: String) -> AuditEnvelope {
-        AuditEnvelope(id: UUIDv7.generate(), source: source, type: Self.eventType, time: time, data: encoded())
-    }
-
     /// The JSON `data`, with the signature when it has one.
     public func encoded() -> ByteBuffer {
         var out = ByteBuffer()
@@ -47,19 +42,12 @@ public struct ProducerMark: ProducerEvent, Equatable {
     /// Reads a mark's `data`.
     /// - Throws: ``EnvelopeError`` naming the first missing or impossible field.
     public static func decode(_ data: ByteBuffer) throws(EnvelopeError) -> ProducerMark {
-        try data.withUnsafeReadableBytes { bytes throws(EnvelopeError) in
-            let reader: JSONReader
-            let root: Range<Int>
-            do throws(JSONScanError) { (reader, root) = try JSONReader.validating(bytes) } catch { throw EnvelopeError(error, in: "data") }
-            let fields = try JSONObjectFields(reader: reader, range: root, path: "data")
+        try JSONObjectFields.withObject(in: data, path: "data") { fields throws(EnvelopeError) in
             let highest = Int64(try fields.integer("highestSequence"))
             guard highest == 0 || SequenceNumber.valid.contains(highest) else {
                 throw EnvelopeError(.invalidField, "data.highestSequence \(highest) is not a sequence number")
             }
-            guard let time = RFC3339.parse(try fields.string("time")) else {
-                throw EnvelopeError(.invalidField, "data.time is not an RFC 3339 time")
-            }
-            return ProducerMark(producer: try fields.string("producer"), highestSequence: highest, time: time, signature: try EventSignature.decode(in: fields))
+            return ProducerMark(producer: try fields.string("producer"), highestSequence: highest, time: try fields.time("time"), signature: try EventSignature.decode(in: fields))
         }
     }
 }
